@@ -1,0 +1,23 @@
+"""The ``churnguard`` command."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="churnguard",
+    help="Detect churn risk, run save sequences from a CSM's agent identity, and audit every touch.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _register() -> None:
+    # Each module adds its commands to ``app`` (or a sub-app) when imported.
+    from churnguard.cli import commands  # noqa: F401
+
+
+def main() -> None:
+    _register()
+    app()

@@ -1,0 +1,1 @@
+"""Import every command module so each registers itself on the app."""

@@ -1,0 +1,121 @@
+"""Settings, declared once in a table that the CLI, the workspace file and the docs read.
+
+A workspace's ``churnguard.toml`` holds values for these settings; anything missing takes
+the default. ``churnguard settings`` prints the table, and a test fails when a setting here
+is missing from docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from churnguard.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    unit: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", str, "", "", "SQLAlchemy URL of the state store; empty means state.sqlite3 in the workspace"),
+    Setting("event_store", str, "duckdb", "", "where events live: duckdb (events.duckdb in the workspace) or sql (the state database)"),
+    Setting("company_name", str, "Example Analytics", "", "the product name the agent writes about"),
+    Setting("mail.transport", str, "maildir", "", "maildir (local folders in the workspace) or smtp"),
+    Setting("mail.mailbox", str, "maildir", "", "where replies are read from: maildir or imap"),
+    Setting("mail.smtp_host", str, "127.0.0.1", "", "SMTP submission host"),
+    Setting("mail.smtp_port", int, 587, "", "SMTP submission port"),
+    Setting("mail.smtp_security", str, "starttls", "", "none, starttls or tls"),
+    Setting("mail.smtp_username", str, "", "", "SMTP user name; empty sends without AUTH"),
+    Setting("mail.smtp_password_env", str, "CHURNGUARD_SMTP_PASSWORD", "", "environment variable that holds the SMTP password"),
+    Setting("mail.imap_host", str, "127.0.0.1", "", "IMAP host of the agent mailbox"),
+    Setting("mail.imap_port", int, 993, "", "IMAP port"),
+    Setting("mail.imap_ssl", bool, True, "", "connect to IMAP over TLS"),
+    Setting("mail.imap_username", str, "", "", "IMAP user name; empty uses the agent address"),
+    Setting("mail.imap_password_env", str, "CHURNGUARD_IMAP_PASSWORD", "", "environment variable that holds the IMAP password"),
+    Setting("mail.unsubscribe_url", str, "https://unsubscribe.example.com/u/", "", "base https URL of the one-click unsubscribe endpoint"),
+    Setting("detect.silent_churn.drop_pct", float, 70.0, "percent", "minimum fall in activity that raises silent_churn"),
+    Setting("detect.silent_churn.window_days", int, 30, "days", "length of each of the two compared windows"),
+    Setting("detect.silent_churn.min_events_before", int, 3, "events", "events needed in the earlier window to judge a fall"),
+    Setting("detect.silent_churn.measure", str, "events", "", "what is counted in each window: events (rows) or quantity (the sum of each event's quantity)"),
+    Setting("detect.silent_churn.event_types", str, "", "", "comma-separated activity event types; empty counts every non-billing event"),
+    Setting("detect.failed_payment.lookback_days", int, 7, "days", "how recent the failed payment must be"),
+    Setting("plays.silent_churn.followup_after_days", int, 4, "days", "quiet days before the different-angle follow-up"),
+    Setting("plays.silent_churn.handoff_after_days", int, 5, "days", "quiet days after the follow-up before the CSM hand-off"),
+    Setting("plays.failed_payment.reminder_after_days", int, 3, "days", "quiet days before the payment reminder"),
+    Setting("plays.failed_payment.update_card_url", str, "https://billing.example.com/update-card", "", "link offered to update the card"),
+    Setting("booking.duration_minutes", int, 30, "minutes", "length of the offered call"),
+    Setting("booking.slot_hours", str, "10,14,16", "hours", "local hours of the day at which calls are offered"),
+    Setting("run.interval_seconds", float, 60.0, "seconds", "pause between passes of churnguard run"),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+class Settings:
+    """Setting values for one workspace, with defaults for anything unset."""
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = {}
+        for name, value in (values or {}).items():
+            self.set(name, value)
+
+    def __getitem__(self, name: str) -> Any:
+        setting = _lookup(name)
+        return self._values.get(name, setting.default)
+
+    def set(self, name: str, value: Any) -> None:
+        setting = _lookup(name)
+        self._values[name] = _coerce(setting, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {setting.name: self[setting.name] for setting in SETTINGS}
+
+
+def _lookup(name: str) -> Setting:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ConfigError(f"unknown setting {name!r}; run 'churnguard settings' to list them") from None
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, setting.type):
+        raise ConfigError(
+            f"setting {setting.name!r} must be of type {setting.type.__name__}, "
+            f"not {type(value).__name__}; fix it in churnguard.toml"
+        )
+    return value
+
+
+def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Turn nested TOML tables into dotted setting names."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, prefix=f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def load_settings(path: Path) -> Settings:
+    """Read a churnguard.toml file into Settings."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"settings file {path} not found; run 'churnguard init DIR' first") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from None
+
+    return Settings(flatten(table))

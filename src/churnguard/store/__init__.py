@@ -1,0 +1,1 @@
+"""The state store: SQLAlchemy models, engine setup and migrations."""

@@ -1,0 +1,242 @@
+"""Tables of the state store.
+
+Plain columns are the ones the engine searches or sorts on (ids, states, due times, keys).
+Free-form account attributes, evidence and raw payloads sit in JSON or binary columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Human(Base):
+    """A person who uses churnguard: a CSM, a CS lead or an admin."""
+
+    __tablename__ = "humans"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(32), default="csm")
+
+
+class Identity(Base):
+    """An agent identity acting for one CSM, with its delegation record."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    csm_id: Mapped[str] = mapped_column(ForeignKey("humans.id"))
+    authorized_by: Mapped[str] = mapped_column(ForeignKey("humans.id"))
+    authorized_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(200))
+    dkim_selector: Mapped[str] = mapped_column(String(63))
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    plan: Mapped[str] = mapped_column(String(200), default="")
+    mrr_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    payment_status: Mapped[str] = mapped_column(String(32), default="ok")
+    owner_identity_id: Mapped[str | None] = mapped_column(ForeignKey("identities.id"))
+    billing_customer_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime | None]
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("account_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    suppression_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class Event(Base):
+    """An event kept in the state database (the ``sql`` event store)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_account_time", "account_id", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime]
+    quantity: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[str] = mapped_column(String(32), default="")
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SignalRow(Base):
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class Sequence(Base):
+    """One run of a play for one account.
+
+    ``open_key`` is ``account:play`` while the sequence is open and NULL once it ends, so a
+    unique index allows one open sequence per (account, play) and any number of ended ones.
+    """
+
+    __tablename__ = "sequences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    open_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    play: Mapped[str] = mapped_column(String(64))
+    identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    step_index: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    stop_reason: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+
+
+class Step(Base):
+    """One planned step of a sequence, with the time it becomes due."""
+
+    __tablename__ = "steps"
+    __table_args__ = (UniqueConstraint("sequence_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    angle: Mapped[str] = mapped_column(String(64), default="")
+    wait_days: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16), default="planned")
+    done_at: Mapped[datetime | None]
+
+
+class Touch(Base):
+    """One outbound message or hand-off, recorded before the transport is called."""
+
+    __tablename__ = "touches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    message_id: Mapped[str] = mapped_column(String(400), unique=True)
+    sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    to_addr: Mapped[str] = mapped_column(String(320))
+    envelope_token: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(Text)
+    in_reply_to: Mapped[str | None] = mapped_column(String(400))
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    receipt: Mapped[str | None] = mapped_column(String(400))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Reply(Base):
+    """An inbound message read from an agent mailbox, with its kind and verdict."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(400), index=True)
+    identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id"))
+    sequence_id: Mapped[int | None] = mapped_column(ForeignKey("sequences.id"), index=True)
+    touch_id: Mapped[int | None] = mapped_column(ForeignKey("touches.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    reply_text: Mapped[str] = mapped_column(Text, default="")
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]
+    acted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MailboxCursorRow(Base):
+    __tablename__ = "mailbox_cursors"
+
+    identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id"), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEvent(Base):
+    """An append-only record of an action. Triggers forbid UPDATE and DELETE."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    identity_id: Mapped[str | None] = mapped_column(String(64))
+    authorized_by: Mapped[str | None] = mapped_column(String(64))
+    signal_key: Mapped[str | None] = mapped_column(String(300))
+    account_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    sequence_id: Mapped[int | None] = mapped_column(Integer)
+    touch_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
