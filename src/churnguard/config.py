@@ -51,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("plays.silent_churn.handoff_after_days", int, 5, "days", "quiet days after the follow-up before the CSM hand-off"),
     Setting("plays.failed_payment.reminder_after_days", int, 3, "days", "quiet days before the payment reminder"),
     Setting("plays.failed_payment.update_card_url", str, "https://billing.example.com/update-card", "", "link offered to update the card"),
+    Setting("plays.cooldown_days", int, 30, "days", "after a sequence ends, days before the same play may start again for the account"),
     Setting("booking.duration_minutes", int, 30, "minutes", "length of the offered call"),
     Setting("booking.slot_hours", str, "10,14,16", "hours", "local hours of the day at which calls are offered"),
     Setting("run.interval_seconds", float, 60.0, "seconds", "pause between passes of churnguard run"),

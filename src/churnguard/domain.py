@@ -100,6 +100,7 @@ class TouchState(Described):
     SENDING = "sending", "given to the transport; the outcome is not yet recorded"
     SENT = "sent", "the transport accepted it"
     FAILED = "failed", "the transport rejected it permanently"
+    CANCELED = "canceled", "not sent because its sequence ended or its identity may no longer act"
 
 
 class IdentityState(Described):

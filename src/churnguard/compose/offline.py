@@ -61,31 +61,43 @@ def _humanize(event_type: str) -> str:
     return event_type.replace("_", " ").replace(".", " ").strip().lower()
 
 
+def _plural(noun: str) -> str:
+    return noun if noun.endswith("s") else noun + "s"
+
+
 def _format_count(value: object) -> str:
     number = float(value)  # type: ignore[arg-type]
     return str(int(number)) if number.is_integer() else f"{number:.1f}"
 
 
+def _window_days(evidence: dict) -> str:
+    """Length of the compared windows, from the evidence's ISO bounds."""
+    try:
+        start, split = (datetime.fromisoformat(text) for text in evidence["before_window"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return str((split - start).days)
+
+
 def _usage_sentence(ctx: DraftContext, cited: dict[str, str]) -> str:
     evidence = ctx.evidence
-    if "before" not in evidence or "after" not in evidence:
+    days = _window_days(evidence)
+    if "before" not in evidence or "after" not in evidence or not days:
         return ""
 
     before = _format_count(evidence["before"])
     after = _format_count(evidence["after"])
-    days = str(evidence.get("window_days", ""))
-    unit = _humanize(str(evidence.get("unit", "activity")))
     cited.update(before=before, after=after, window_days=days)
     sentence = (
-        f"In the last {days} days I count {after} {unit} on your account, "
-        f"down from {before} in the {days} days before."
+        f"Activity on your account went from {before} in the {days} days before "
+        f"to {after} in the last {days} days."
     )
 
     if ctx.usage_before:
-        names = [_humanize(kind) for kind, _count in ctx.usage_before[:3]]
+        names = [_plural(_humanize(kind)) for kind, _count in ctx.usage_before[:3]]
         cited["used_before"] = ", ".join(names)
         listing = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        sentence += f" Before that, your team was regularly using {listing}."
+        sentence += f" Before that, most of it was {listing}."
     return sentence
 
 

@@ -1,0 +1,153 @@
+"""The main job: scan, start sequences, advance due steps, send, read mail, act.
+
+One ``Agent`` serves one workspace. ``run_once`` makes a single pass at the clock's
+current time; ``run_forever`` repeats passes until told to stop. Logs carry ids and
+counts, never customer content.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from churnguard.detect.eventstore import EventStore, open_event_store
+from churnguard.detect.scan import scan
+from churnguard.identity import active_identities
+from churnguard.keys import load_dkim_key, unsubscribe_secret
+from churnguard.mail.mailbox import Mailbox
+from churnguard.mail.transport import Transport
+from churnguard.mail_setup import make_mailbox, make_transport
+from churnguard.sequences.act import ReplyActor
+from churnguard.sequences.inbox import read_mailbox
+from churnguard.sequences.messages import Sender
+from churnguard.sequences.outbox import Outbox
+from churnguard.sequences.start import start_sequences
+from churnguard.sequences.steps import StepRunner
+from churnguard.store.models import Identity
+from churnguard.workspace import Workspace
+
+log = logging.getLogger("churnguard.run")
+
+USAGE_SQL = """
+SELECT type, COUNT(*) AS n FROM events
+WHERE account_id = :account_id AND occurred_at >= :start AND occurred_at < :split
+GROUP BY type ORDER BY n DESC, type LIMIT 3"""
+
+
+@dataclass
+class PassReport:
+    at: datetime
+    signals: int = 0
+    started: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    steps_advanced: int = 0
+    sent: int = 0
+    reconciled: int = 0
+    mail_read: int = 0
+    replies: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["at"] = self.at.isoformat()
+        return data
+
+
+class Agent:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        transport_for: Callable[[Identity], Transport] | None = None,
+        mailbox_for: Callable[[Identity], Mailbox] | None = None,
+        event_store: EventStore | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.events = event_store or open_event_store(workspace)
+        self._make_transport = transport_for or (lambda identity: make_transport(workspace, identity))
+        self._make_mailbox = mailbox_for or (lambda identity: make_mailbox(workspace, identity))
+        self._transports: dict[str, Transport] = {}
+        self._senders: dict[str, Sender] = {}
+
+        self.steps = StepRunner(workspace.db, workspace.settings, self.sender_for, self.usage_before)
+        self.actor = ReplyActor(workspace.settings, self.sender_for)
+        self.outbox = Outbox(workspace.db, self.transport_for, self.steps.on_sent, workspace.clock.now)
+
+    def transport_for(self, identity_id: str) -> Transport:
+        if identity_id not in self._transports:
+            with self.workspace.db.transaction() as session:
+                identity = session.get(Identity, identity_id)
+                assert identity is not None
+            self._transports[identity_id] = self._make_transport(identity)
+        return self._transports[identity_id]
+
+    def sender_for(self, session: Session, identity_id: str) -> Sender:
+        if identity_id not in self._senders:
+            identity = session.get(Identity, identity_id)
+            assert identity is not None
+            domain = identity.address.rsplit("@", 1)[1]
+            keys = self.workspace.keys_dir
+            self._senders[identity_id] = Sender(
+                identity=identity,
+                dkim_key=load_dkim_key(keys, identity.id, domain, identity.dkim_selector),
+                unsubscribe_url=self.workspace.settings["mail.unsubscribe_url"],
+                unsubscribe_secret=unsubscribe_secret(keys),
+            )
+        return self._senders[identity_id]
+
+    def usage_before(self, account_id: str, evidence: dict) -> tuple[tuple[str, int], ...]:
+        """The account's most used event types in the window before the drop."""
+        window = evidence.get("before_window")
+        if not window:
+            return ()
+        start, split = (datetime.fromisoformat(text) for text in window)
+        rows = self.events.query(USAGE_SQL, {"account_id": account_id, "start": start, "split": split})
+        return tuple((str(kind), int(count)) for kind, count in rows)
+
+    def run_once(self) -> PassReport:
+        now = self.workspace.clock.now()
+        report = PassReport(at=now)
+        db, settings = self.workspace.db, self.workspace.settings
+
+        report.reconciled = self.outbox.reconcile()
+
+        signals = scan(self.events, settings, now)
+        started = start_sequences(db, settings, signals, now)
+        report.signals, report.started, report.skipped = started.signals, started.started, started.skipped
+
+        report.steps_advanced = self.steps.advance_due(now)
+        report.sent += self.outbox.deliver_pending()
+
+        self._read_mail(now, report)
+        report.sent += self.outbox.deliver_pending()
+
+        log.info(
+            "pass at %s: %d signals, %d started, %d steps, %d sent, %d read",
+            now.isoformat(), report.signals, report.started, report.steps_advanced, report.sent, report.mail_read,
+        )
+        return report
+
+    def _read_mail(self, now: datetime, report: PassReport) -> None:
+        with self.workspace.db.transaction() as session:
+            identities = active_identities(session)
+        for identity in identities:
+            mailbox = self._make_mailbox(identity)
+            inbox = read_mailbox(self.workspace.db, identity.id, mailbox, self.actor, now)
+            report.mail_read += inbox.read
+            for verdict, count in inbox.by_verdict.items():
+                report.replies[verdict] = report.replies.get(verdict, 0) + count
+
+    def run_forever(self, interval: float, stop: threading.Event) -> None:
+        """Run passes every ``interval`` seconds until ``stop`` is set."""
+        log.info("churnguard run started (interval %.0f s)", interval)
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep the worker alive; the next pass retries
+                log.exception("pass failed; retrying after the interval")
+            stop.wait(interval)
+        log.info("churnguard run stopped")

@@ -1,0 +1,59 @@
+"""Key files kept in the workspace: DKIM signing keys and the unsubscribe-token secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from churnguard.errors import ConfigError
+from churnguard.mail.dkim import DkimKey, generate_rsa_key
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def dkim_key_path(keys_dir: Path, identity_id: str, selector: str) -> Path:
+    return keys_dir / f"dkim-{identity_id}-{selector}.pem"
+
+
+def create_dkim_key(keys_dir: Path, identity_id: str, domain: str, selector: str) -> DkimKey:
+    """Generate an RSA-2048 key for the identity and store it readable by the owner only."""
+    key = generate_rsa_key(domain, selector)
+    _write_private(dkim_key_path(keys_dir, identity_id, selector), key.private_pem)
+    return key
+
+
+def load_dkim_key(keys_dir: Path, identity_id: str, domain: str, selector: str) -> DkimKey:
+    path = dkim_key_path(keys_dir, identity_id, selector)
+    try:
+        pem = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"DKIM key for identity {identity_id!r} (selector {selector!r}) not found at {path}; "
+            "restore the key file or create a new identity"
+        ) from None
+    return DkimKey(domain=domain, selector=selector, private_pem=pem)
+
+
+def unsubscribe_secret(keys_dir: Path) -> bytes:
+    """Return the workspace's unsubscribe-token secret, creating it on first use."""
+    path = keys_dir / "unsubscribe.secret"
+    if not path.exists():
+        try:
+            _write_private(path, secrets.token_bytes(32))
+        except FileExistsError:
+            pass  # another process created it first
+    return path.read_bytes()
+
+
+def unsubscribe_token(secret: bytes, contact_id: int) -> str:
+    """An opaque per-contact token; only the holder of the secret can map it back."""
+    mac = hmac.new(secret, f"contact:{contact_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{contact_id}.{mac[:32]}"

@@ -1,0 +1,1 @@
+"""Orchestration: starting sequences, advancing steps, sending exactly once, acting on replies."""

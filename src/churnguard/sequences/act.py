@@ -1,0 +1,195 @@
+"""Act on a reply's verdict: offer a call, stop, hand off, suppress or pause."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from churnguard.booking import build_invite, propose_slots
+from churnguard.compose import DraftContext, compose
+from churnguard.config import Settings
+from churnguard.domain import AuditType, SequenceState, StopReason, Verdict
+from churnguard.errors import StateError
+from churnguard.identity import require_active
+from churnguard.mail.message import reply_subject, thread_references
+from churnguard.replies.pipeline import ReplyReading
+from churnguard.sequences import messages, state
+from churnguard.sequences.outbox import prepare
+from churnguard.sequences.steps import SenderLookup, handoff_body
+from churnguard.store.models import Contact, Human, Identity, Reply, Sequence, Touch
+from churnguard.vault import vault_get
+
+log = logging.getLogger("churnguard.sequences")
+
+
+@dataclass
+class ReplyActor:
+    settings: Settings
+    sender_for: SenderLookup
+
+    def __call__(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
+        verdict = reading.verdict
+        if verdict == Verdict.BOUNCE:
+            self._bounce(session, reading, sequence, now)
+            return
+        if verdict == Verdict.UNSUBSCRIBE and sequence is not None:
+            self._suppress_contact(session, sequence, "unsubscribed", now)
+            state.stop(session, sequence, StopReason.UNSUBSCRIBED, now)
+            return
+        if sequence is None or sequence.open_key is None:
+            return  # nothing in flight to act on; the reply is recorded for the CSM
+
+        if verdict == Verdict.OUT_OF_OFFICE:
+            self._pause(sequence, reading, now)
+        elif verdict == Verdict.SAVE:
+            self._offer_call(session, reply, reading, sequence, now)
+        elif verdict == Verdict.LOST:
+            self._note_to_csm(session, reply, sequence, "The customer said no to the save sequence.", now)
+            state.stop(session, sequence, StopReason.REPLY_LOST, now)
+        elif verdict == Verdict.TALK_TO_HUMAN:
+            self._note_to_csm(session, reply, sequence, "The customer's reply needs a person.", now)
+            state.close(session, sequence, SequenceState.HANDED_OFF, now, "talk_to_human")
+
+    def _offer_call(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence, now: datetime) -> None:
+        try:
+            identity = require_active(session, sequence.identity_id, "mail:send")
+        except StateError:
+            state.stop(session, sequence, StopReason.IDENTITY_REVOKED, now)
+            return
+        facts = vault_get(session, identity, sequence.account_id)
+        contact = next((c for c in facts.contacts if c.id == sequence.contact_id), None) if facts else None
+        if facts is None or contact is None or contact.suppressed:
+            state.stop(session, sequence, StopReason.NO_CONTACT, now)
+            return
+
+        hours = [int(part) for part in str(self.settings["booking.slot_hours"]).split(",") if part.strip()]
+        slots = propose_slots(now, contact.timezone, hours)
+        csm = session.get(Human, identity.csm_id)
+        context = DraftContext(
+            facts=facts,
+            contact=contact,
+            csm_name=csm.name if csm else identity.display_name,
+            company_name=self.settings["company_name"],
+            play=sequence.play,
+            angle="call_offer",
+            today=now.date(),
+            call_slots=tuple(slots),
+            call_timezone=contact.timezone,
+        )
+        draft = compose(context, thread_subject=reply_subject(reading.message.subject or sequence.subject))
+
+        key = f"reply:{reply.id}:call_offer"
+        sender = self.sender_for(session, identity.id)
+        invite = build_invite(
+            uid=f"call-{sequence.id}@{sender.domain}",
+            start=slots[0],
+            minutes=int(self.settings["booking.duration_minutes"]),
+            summary=f"{self.settings['company_name']} / {facts.name}",
+            organizer=identity.address,
+            organizer_name=identity.display_name,
+            attendee=contact.email,
+            attendee_name=contact.name,
+            stamp=now,
+        )
+        parent = reading.message.message_id
+        earlier = [t.message_id for t in _thread(session, sequence)]
+        prepared = messages.to_contact(
+            sender,
+            key=key,
+            kind="call_offer",
+            contact_id=contact.id,
+            to_addr=contact.email,
+            to_name=contact.name,
+            subject=draft.subject,
+            body=draft.body,
+            now=now,
+            in_reply_to=parent,
+            references=thread_references(reading.message.references or earlier, parent) if parent else earlier,
+            calendar=invite,
+        )
+        touch = prepare(session, sequence, None, prepared, now)
+        state.audit(session, sequence, AuditType.CALL_OFFERED, now, {"touch_id": touch.id, "slots": [s.isoformat() for s in slots]})
+        state.stop(session, sequence, StopReason.REPLY_SAVE, now)
+
+    def _note_to_csm(self, session: Session, reply: Reply, sequence: Sequence, why: str, now: datetime) -> None:
+        identity = session.get(Identity, sequence.identity_id)
+        if identity is None or identity.state != "active":
+            return
+        csm = session.get(Human, identity.csm_id)
+        facts = vault_get(session, identity, sequence.account_id)
+        if csm is None or facts is None:
+            return
+        sender = self.sender_for(session, identity.id)
+        prepared = messages.to_csm(
+            sender,
+            key=f"reply:{reply.id}:note",
+            kind="handoff_note",
+            csm_email=csm.email,
+            csm_name=csm.name,
+            subject=f"{'Hand-off' if 'person' in why else 'Outcome'}: {facts.name} ({sequence.play})",
+            body=handoff_body(session, sequence, facts, why, reply.reply_text),
+            now=now,
+        )
+        prepare(session, sequence, None, prepared, now)
+
+    def _pause(self, sequence: Sequence, reading: ReplyReading, now: datetime) -> None:
+        if reading.return_date is None:
+            return  # no date given: the next step's own wait applies
+        resume = datetime.combine(reading.return_date, time(9, 0), timezone.utc)
+        if sequence.due_at is not None and sequence.due_at >= resume:
+            return
+        state.schedule(sequence, SequenceState.PAUSED, resume, now)
+
+    def _bounce(self, session: Session, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
+        if not reading.permanent:
+            return  # a delay notice: the server keeps trying
+        addresses = {address.lower() for address in reading.bounced_addresses}
+        contacts = session.scalars(select(Contact).where(func.lower(Contact.email).in_(addresses))) if addresses else []
+        for contact in contacts:
+            _suppress(session, contact, "bounced", sequence, now)
+
+        if sequence is None or sequence.open_key is None:
+            return
+        current = session.get(Contact, sequence.contact_id)
+        if current is not None and not current.suppressed and addresses:
+            return
+        if current is not None and not addresses:
+            _suppress(session, current, "bounced", sequence, now)
+
+        replacement = session.scalar(
+            select(Contact).where(Contact.account_id == sequence.account_id, Contact.suppressed.is_(False)).order_by(
+                Contact.is_main.desc(), Contact.id
+            )
+        )
+        if replacement is None:
+            state.stop(session, sequence, StopReason.BOUNCED, now)
+            return
+        sequence.contact_id = replacement.id
+        state.schedule(sequence, SequenceState.SCHEDULED, now, now)
+
+    def _suppress_contact(self, session: Session, sequence: Sequence, reason: str, now: datetime) -> None:
+        contact = session.get(Contact, sequence.contact_id)
+        if contact is None:
+            return
+        # The same person may be a contact at several accounts: suppress the address everywhere.
+        same = session.scalars(select(Contact).where(func.lower(Contact.email) == contact.email.lower()))
+        for row in same:
+            _suppress(session, row, reason, sequence, now)
+
+
+def _suppress(session: Session, contact: Contact, reason: str, sequence: Sequence | None, now: datetime) -> None:
+    if contact.suppressed:
+        return
+    contact.suppressed = True
+    contact.suppression_reason = reason
+    if sequence is not None:
+        state.audit(session, sequence, AuditType.CONTACT_SUPPRESSED, now, {"contact_id": contact.id, "reason": reason})
+
+
+def _thread(session: Session, sequence: Sequence) -> list[Touch]:
+    query = select(Touch).where(Touch.sequence_id == sequence.id, Touch.kind == "step").order_by(Touch.id)
+    return list(session.scalars(query))

@@ -1,0 +1,184 @@
+"""Read an agent mailbox incrementally and record each inbound message once.
+
+The folder cursor (UIDVALIDITY and last UID) moves in the same transaction as the reply
+row, so a crash in the middle of a batch resumes with the next unprocessed message and
+never records one twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from churnguard.domain import AuditType, MessageKind, Verdict
+from churnguard.errors import MessageParseError
+from churnguard.mail.mailbox import Mailbox, MailboxCursor, RawInbound
+from churnguard.replies.pipeline import ReplyReading, read_reply
+from churnguard.sequences import state
+from churnguard.store.db import Database
+from churnguard.store.models import Contact, Identity, MailboxCursorRow, Reply, Sequence, Touch
+
+log = logging.getLogger("churnguard.inbox")
+
+INBOX = "INBOX"
+
+Act = Callable[[Session, Reply, ReplyReading, Sequence | None, datetime], None]
+
+
+@dataclass
+class InboxReport:
+    read: int = 0
+    own: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+    by_verdict: dict[str, int] = field(default_factory=dict)
+
+
+def read_mailbox(db: Database, identity_id: str, mailbox: Mailbox, act: Act, now: datetime) -> InboxReport:
+    """Fetch new messages for one identity and record and act on each of them once."""
+    report = InboxReport()
+    with db.transaction() as session:
+        identity = session.get(Identity, identity_id)
+        if identity is None or identity.state != "active":
+            return report  # a suspended or revoked identity's mailbox is not read
+        address = identity.address.lower()
+        cursor = _load_cursor(session, identity_id)
+
+    items, new_cursor = mailbox.fetch_new(INBOX, cursor)
+    for item in items:
+        with db.transaction() as session:
+            _save_cursor(session, identity_id, MailboxCursor(new_cursor.uidvalidity, item.uid))
+            _process(session, identity_id, address, item, act, now, report)
+
+    with db.transaction() as session:
+        _save_cursor(session, identity_id, new_cursor)
+    return report
+
+
+def _process(
+    session: Session, identity_id: str, address: str, item: RawInbound, act: Act, now: datetime, report: InboxReport
+) -> None:
+    report.read += 1
+    try:
+        reading = read_reply(item.raw, own_addresses={address})
+    except MessageParseError as exc:
+        _keep_unreadable(session, identity_id, item, now, str(exc))
+        report.unreadable += 1
+        return
+
+    message_id = reading.message.message_id
+    if reading.kind == MessageKind.OWN or _is_ours(session, message_id):
+        report.own += 1
+        return
+
+    dedupe_key = f"{identity_id}:{message_id or hashlib.sha256(item.raw).hexdigest()}"
+    if session.scalar(select(Reply.id).where(Reply.dedupe_key == dedupe_key)) is not None:
+        report.duplicates += 1
+        return
+
+    touch = match_touch(session, identity_id, reading)
+    sequence = session.get(Sequence, touch.sequence_id) if touch else None
+    reply = Reply(
+        dedupe_key=dedupe_key,
+        message_id=message_id,
+        identity_id=identity_id,
+        sequence_id=sequence.id if sequence else None,
+        touch_id=touch.id if touch else None,
+        kind=reading.kind.value,
+        verdict=reading.verdict.value,
+        confidence=reading.confidence,
+        reply_text=reading.reply_text,
+        reasons=list(reading.reasons),
+        raw=item.raw,
+        received_at=now,
+    )
+    session.add(reply)
+    session.flush()
+    report.by_verdict[reading.verdict.value] = report.by_verdict.get(reading.verdict.value, 0) + 1
+
+    if sequence is not None:
+        detail = {"reply_id": reply.id, "kind": reply.kind, "verdict": reply.verdict, "confidence": round(reply.confidence, 3)}
+        state.audit(session, sequence, AuditType.REPLY_RECEIVED, now, detail)
+    act(session, reply, reading, sequence, now)
+    reply.acted = True
+    log.info("reply %s recorded (sequence %s, kind %s, verdict %s)", reply.id, reply.sequence_id, reply.kind, reply.verdict)
+
+
+def _is_ours(session: Session, message_id: str | None) -> bool:
+    """A message whose Message-ID we issued is our own copy, wherever it was synced from."""
+    if not message_id:
+        return False
+    return session.scalar(select(Touch.id).where(Touch.message_id == message_id)) is not None
+
+
+def match_touch(session: Session, identity_id: str, reading: ReplyReading) -> Touch | None:
+    """Find the touch a message answers: In-Reply-To, References, the bounce's ids, then the sender."""
+    message = reading.message
+    candidates = [message.in_reply_to, *reversed(message.references), reading.original_message_id]
+    for message_id in candidates:
+        if not message_id:
+            continue
+        touch = session.scalar(select(Touch).where(Touch.message_id == message_id, Touch.identity_id == identity_id))
+        if touch is not None:
+            return touch
+
+    if reading.envelope_token:
+        touch = session.scalar(select(Touch).where(Touch.envelope_token == reading.envelope_token))
+        if touch is not None and touch.identity_id == identity_id:
+            return touch
+
+    return _match_by_sender(session, identity_id, message.from_addr)
+
+
+def _match_by_sender(session: Session, identity_id: str, sender: str | None) -> Touch | None:
+    """Last resort: the newest customer touch this identity sent to that address."""
+    if not sender:
+        return None
+    query = (
+        select(Touch)
+        .join(Sequence, Sequence.id == Touch.sequence_id)
+        .join(Contact, Contact.id == Sequence.contact_id)
+        .where(Touch.identity_id == identity_id, func.lower(Touch.to_addr) == sender.lower(), Touch.kind == "step")
+        .order_by(Touch.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def _keep_unreadable(session: Session, identity_id: str, item: RawInbound, now: datetime, reason: str) -> None:
+    digest = hashlib.sha256(item.raw).hexdigest()
+    dedupe_key = f"{identity_id}:{digest}"
+    if session.scalar(select(Reply.id).where(Reply.dedupe_key == dedupe_key)) is not None:
+        return
+    session.add(
+        Reply(
+            dedupe_key=dedupe_key,
+            identity_id=identity_id,
+            kind="unreadable",
+            verdict=Verdict.UNKNOWN.value,
+            reasons=[reason],
+            raw=item.raw,
+            received_at=now,
+        )
+    )
+    log.warning("message uid %s in %s could not be parsed and was kept for review: %s", item.uid, item.folder, reason)
+
+
+def _load_cursor(session: Session, identity_id: str) -> MailboxCursor | None:
+    row = session.get(MailboxCursorRow, (identity_id, INBOX))
+    return MailboxCursor(row.uidvalidity, row.last_uid) if row else None
+
+
+def _save_cursor(session: Session, identity_id: str, cursor: MailboxCursor) -> None:
+    row = session.get(MailboxCursorRow, (identity_id, INBOX))
+    if row is None:
+        row = MailboxCursorRow(identity_id=identity_id, folder=INBOX)
+        session.add(row)
+    row.uidvalidity = cursor.uidvalidity
+    row.last_uid = cursor.last_uid

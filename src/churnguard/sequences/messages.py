@@ -1,0 +1,92 @@
+"""Turn a draft into an outbound message from the agent identity, with threading and unsubscribe headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from churnguard.keys import unsubscribe_token
+from churnguard.mail.dkim import DkimKey
+from churnguard.mail.message import OutboundMessage, make_message_id
+from churnguard.sequences.outbox import PreparedTouch
+from churnguard.store.models import Identity
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The agent identity a message goes out as, with what it signs and links with."""
+
+    identity: Identity
+    dkim_key: DkimKey
+    unsubscribe_url: str
+    unsubscribe_secret: bytes
+
+    @property
+    def domain(self) -> str:
+        return self.identity.address.rsplit("@", 1)[1]
+
+    def unsubscribe_headers(self, contact_id: int) -> dict[str, str]:
+        token = unsubscribe_token(self.unsubscribe_secret, contact_id)
+        local = self.identity.address.rsplit("@", 1)[0]
+        mailto = f"mailto:{local}+unsubscribe-{token}@{self.domain}?subject=unsubscribe"
+        return {
+            "List-Unsubscribe": f"<{self.unsubscribe_url.rstrip('/')}/{token}>, <{mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+
+
+def to_contact(
+    sender: Sender,
+    *,
+    key: str,
+    kind: str,
+    contact_id: int,
+    to_addr: str,
+    to_name: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    calendar: bytes | None = None,
+) -> PreparedTouch:
+    """A message to a customer contact, written as the CSM."""
+    headers = sender.unsubscribe_headers(contact_id)
+    headers["Thread-Topic"] = _thread_topic(subject)
+    message = OutboundMessage(
+        from_addr=sender.identity.address,
+        from_name=sender.identity.display_name,
+        to_addr=to_addr,
+        to_name=to_name,
+        subject=subject,
+        text_body=body,
+        message_id=make_message_id(key, sender.domain),
+        date=now,
+        in_reply_to=in_reply_to,
+        references=list(references or []),
+        reply_to=sender.identity.address,
+        headers=headers,
+        calendar=calendar,
+    )
+    return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key)
+
+
+def to_csm(sender: Sender, *, key: str, kind: str, csm_email: str, csm_name: str, subject: str, body: str, now: datetime) -> PreparedTouch:
+    """An internal note from the agent to its own CSM (a hand-off or an outcome)."""
+    message = OutboundMessage(
+        from_addr=sender.identity.address,
+        from_name=f"{sender.identity.display_name} (agent)",
+        to_addr=csm_email,
+        to_name=csm_name,
+        subject=subject,
+        text_body=body,
+        message_id=make_message_id(key, sender.domain),
+        date=now,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key)
+
+
+def _thread_topic(subject: str) -> str:
+    lowered = subject.lower()
+    return subject[4:] if lowered.startswith("re: ") else subject

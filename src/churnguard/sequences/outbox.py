@@ -1,0 +1,231 @@
+"""Send each touch exactly once.
+
+A touch is written with its final bytes and Message-ID (state ``pending``) and committed
+before the transport sees it. It is marked ``sending`` in its own commit just before the
+transport call, and ``sent`` after. A process killed in between leaves ``sending``; the
+next pass asks the transport whether a message with that Message-ID went out (the sent
+copy or the server's record) before it tries again, so nothing is sent twice or lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from churnguard.audit import AuditEntry, record
+from churnguard.domain import AuditType, IdentityState, TouchState
+from churnguard.errors import TransportError
+from churnguard.mail.dkim import DkimKey, sign_message
+from churnguard.mail.message import OutboundMessage, build_message, make_message_id
+from churnguard.mail.transport import Transport
+from churnguard.store.db import Database
+from churnguard.store.models import Identity, Sequence, SignalRow, Touch
+
+log = logging.getLogger("churnguard.outbox")
+
+# Touch kinds that belong to a step of an open sequence; they are canceled when the
+# sequence ends before they go out. Other kinds (call offers, notes to the CSM) are the
+# sequence's last words and still go out after it ends.
+STEP_KINDS = frozenset({"step"})
+
+
+@dataclass(frozen=True)
+class PreparedTouch:
+    key: str
+    kind: str
+    message: OutboundMessage
+    dkim_key: DkimKey
+
+
+def touch_key_message_id(key: str, address: str) -> str:
+    return make_message_id(key, address.rsplit("@", 1)[1])
+
+
+def envelope_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def prepare(
+    session: Session, sequence: Sequence, step_id: int | None, prepared: PreparedTouch, now: datetime
+) -> Touch:
+    """Store the touch with its signed bytes; return the existing one if the key was used."""
+    existing = session.scalar(select(Touch).where(Touch.idempotency_key == prepared.key))
+    if existing is not None:
+        return existing
+
+    raw = sign_message(build_message(prepared.message), prepared.dkim_key)
+    touch = Touch(
+        idempotency_key=prepared.key,
+        message_id=prepared.message.message_id,
+        sequence_id=sequence.id,
+        step_id=step_id,
+        identity_id=sequence.identity_id,
+        kind=prepared.kind,
+        state=TouchState.PENDING.value,
+        to_addr=prepared.message.to_addr,
+        envelope_token=envelope_token(prepared.key),
+        subject=prepared.message.subject,
+        in_reply_to=prepared.message.in_reply_to,
+        raw=raw,
+        created_at=now,
+    )
+    session.add(touch)
+    session.flush()
+    return touch
+
+
+OnSent = Callable[[Session, Touch, datetime], None]
+
+
+class Outbox:
+    """Deliver pending touches, each through its identity's transport."""
+
+    def __init__(
+        self, db: Database, transport_for: Callable[[str], Transport], on_sent: OnSent, now: Callable[[], datetime]
+    ) -> None:
+        self.db = db
+        self.transport_for = transport_for
+        self.on_sent = on_sent
+        self.now = now
+
+    def reconcile(self) -> int:
+        """Resolve touches left in ``sending`` by a crash; return how many were settled."""
+        with self.db.transaction() as session:
+            stuck = list(session.scalars(select(Touch.id).where(Touch.state == TouchState.SENDING.value)))
+
+        settled = 0
+        for touch_id in stuck:
+            with self.db.transaction() as session:
+                touch = session.get(Touch, touch_id)
+                if touch is None or touch.state != TouchState.SENDING.value:
+                    continue
+                transport = self.transport_for(touch.identity_id)
+                sent = transport.was_sent(touch.message_id)
+                if sent is True:
+                    self._mark_sent(session, touch, "reconciled", transport.name)
+                    settled += 1
+                elif sent is False:
+                    touch.state = TouchState.PENDING.value
+                    log.info("touch %s was not sent before the crash; it will be sent", touch.id)
+                    settled += 1
+                else:
+                    log.error(
+                        "touch %s is in 'sending' and the %s transport cannot tell whether it went out; "
+                        "check the mailbox and mark it by hand",
+                        touch.id,
+                        transport.name,
+                    )
+        return settled
+
+    def deliver_pending(self) -> int:
+        """Send every pending touch; return how many went out."""
+        with self.db.transaction() as session:
+            pending = list(
+                session.scalars(select(Touch.id).where(Touch.state == TouchState.PENDING.value).order_by(Touch.id))
+            )
+        return sum(1 for touch_id in pending if self.deliver(touch_id))
+
+    def deliver(self, touch_id: int) -> bool:
+        """Send one touch if it may still go out; return True when the transport accepted it."""
+        with self.db.transaction() as session:
+            touch = session.get(Touch, touch_id)
+            if touch is None or touch.state != TouchState.PENDING.value:
+                return False
+            if not self._may_send(session, touch):
+                return False
+            touch.state = TouchState.SENDING.value
+            raw, envelope, recipient, message_id = touch.raw, self._envelope(session, touch), touch.to_addr, touch.message_id
+            identity_id = touch.identity_id
+
+        transport = self.transport_for(identity_id)
+        try:
+            receipt = transport.send(raw or b"", envelope_from=envelope, recipients=[recipient], message_id=message_id)
+        except TransportError as exc:
+            self._record_failure(touch_id, exc)
+            return False
+
+        with self.db.transaction() as session:
+            touch = session.get(Touch, touch_id)
+            assert touch is not None
+            self._mark_sent(session, touch, receipt, transport.name)
+        return True
+
+    def _may_send(self, session: Session, touch: Touch) -> bool:
+        identity = session.get(Identity, touch.identity_id)
+        sequence = session.get(Sequence, touch.sequence_id)
+        reason = None
+        if identity is None or identity.state != IdentityState.ACTIVE.value:
+            reason = "identity may not act"
+        elif touch.kind in STEP_KINDS and (sequence is None or sequence.open_key is None):
+            reason = "sequence ended"
+        if reason is None:
+            return True
+
+        touch.state = TouchState.CANCELED.value
+        touch.error = reason
+        log.info("touch %s canceled: %s", touch.id, reason)
+        return False
+
+    def _envelope(self, session: Session, touch: Touch) -> str:
+        identity = session.get(Identity, touch.identity_id)
+        assert identity is not None
+        local, domain = identity.address.rsplit("@", 1)
+        return f"{local}+t-{touch.envelope_token}@{domain}"
+
+    def _mark_sent(self, session: Session, touch: Touch, receipt: str, transport_name: str) -> None:
+        now = self.now()
+        touch.state = TouchState.SENT.value
+        touch.sent_at = now
+        touch.receipt = receipt[:400]
+        sequence = session.get(Sequence, touch.sequence_id)
+        identity = session.get(Identity, touch.identity_id)
+        signal = session.get(SignalRow, sequence.signal_id) if sequence and sequence.signal_id else None
+
+        record(
+            session,
+            AuditEntry(
+                type=AuditType.TOUCH_SENT,
+                at=now,
+                identity_id=touch.identity_id,
+                authorized_by=identity.authorized_by if identity else None,
+                signal_key=signal.key if signal else None,
+                account_id=sequence.account_id if sequence else None,
+                sequence_id=touch.sequence_id,
+                touch_id=touch.id,
+                detail={"kind": touch.kind, "message_id": touch.message_id, "transport": transport_name},
+            ),
+        )
+        self.on_sent(session, touch, now)
+        log.info("touch %s sent (sequence %s, kind %s)", touch.id, touch.sequence_id, touch.kind)
+
+    def _record_failure(self, touch_id: int, exc: TransportError) -> None:
+        with self.db.transaction() as session:
+            touch = session.get(Touch, touch_id)
+            assert touch is not None
+            touch.error = str(exc)[:2000]
+            if exc.retryable:
+                touch.state = TouchState.PENDING.value
+                log.warning("touch %s: temporary transport failure, will retry: %s", touch_id, exc)
+                return
+
+            touch.state = TouchState.FAILED.value
+            sequence = session.get(Sequence, touch.sequence_id)
+            record(
+                session,
+                AuditEntry(
+                    type=AuditType.TOUCH_FAILED,
+                    at=self.now(),
+                    identity_id=touch.identity_id,
+                    account_id=sequence.account_id if sequence else None,
+                    sequence_id=touch.sequence_id,
+                    touch_id=touch.id,
+                    detail={"kind": touch.kind, "retryable": False},
+                ),
+            )
+            log.error("touch %s failed permanently: %s", touch_id, exc)
