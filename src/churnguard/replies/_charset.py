@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from email.header import decode_header
+from email.header import Header, decode_header
 
 # Charset labels that mean "no idea" in practice.
 _MEANINGLESS = {"unknown-8bit", "x-unknown", "unknown", "default", "8bit", "none"}
 
-# Two or more bytes >= 0x80 in a row: the shape of a double-byte CJK encoding.
+# Runs of bytes >= 0x80; dense ones are the shape of a double-byte CJK encoding.
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
 
@@ -44,17 +44,17 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
 
 def guess_decode(data: bytes) -> str:
     """Decode bytes whose charset is not declared (or was wrong)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-
-    if b"\x1b$" in data or b"\x1b(" in data:
+    if b"\x1b$" in data or b"\x1b(" in data:  # ISO-2022 escapes are 7-bit, so test first
         for codec in ("iso-2022-jp", "iso-2022-kr"):
             try:
                 return data.decode(codec)
             except UnicodeDecodeError:
                 continue
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
 
     if _looks_double_byte(data):
         for codec in ("big5", "gb18030", "shift_jis", "euc-jp", "euc-kr"):
@@ -70,20 +70,34 @@ def guess_decode(data: bytes) -> str:
 
 
 def _looks_double_byte(data: bytes) -> bool:
-    """Most 8-bit runs are of even length and there are many of them."""
-    runs = _HIGH_RUN.findall(data)
-    if len(runs) < 2:
-        return False
-    even = sum(1 for run in runs if len(run) % 2 == 0)
-    long_runs = sum(1 for run in runs if len(run) >= 4)
-    return even / len(runs) > 0.8 and long_runs > 0
+    """Tell whether bytes >= 0x80 make up much of the text, as in Big5 or GB18030."""
+    high = sum(len(run) for run in _HIGH_RUN.findall(data))
+    visible = len(data.replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b""))
+    # NOTE: a guessed threshold. European text in an 8-bit charset stays far below it.
+    return visible > 0 and high / visible > 0.3
+
+
+def header_source(value: object) -> str:
+    """Return a header value as text with raw 8-bit bytes decoded and encoded words intact.
+
+    The stdlib parser wraps headers that contain raw 8-bit bytes in a ``Header`` whose
+    ``str()`` replaces those bytes, so the bytes are recovered and decoded here instead.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Header):
+        return "".join(
+            decode_bytes(chunk, None) if isinstance(chunk, bytes) else chunk
+            for chunk, _ in decode_header(value)
+        )
+    return str(value)
 
 
 def header_to_text(value: object) -> str:
     """Decode a header value: RFC 2047 encoded words and raw 8-bit bytes alike."""
     if value is None:
         return ""
-    text = str(value)
+    text = header_source(value)
     try:
         parts = decode_header(text)
     except Exception:  # NOTE: a malformed encoded word; keep the raw text.

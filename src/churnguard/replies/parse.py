@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from email.message import Message
 
 from churnguard.errors import MessageParseError
-from churnguard.replies._charset import decode_bytes, header_to_text
+from churnguard.replies._charset import decode_bytes, header_source, header_to_text
 from churnguard.replies._html import html_to_text
 
 # Headers of which at least one must be present for bytes to count as an email.
@@ -123,8 +123,7 @@ def parse_addresses(values: list[object]) -> list[tuple[str, str]]:
 
 
 def _raw_header(value: object) -> str:
-    text = str(value)
-    return " ".join(text.split())
+    return " ".join(header_source(value).split())
 
 
 def _first_address(values: list[object]) -> tuple[str, str]:

@@ -56,10 +56,24 @@ def _cut_at_quote(lines: list[str]) -> list[str]:
             kept.append(lines[index])
             index += 1
             continue
-        if _has_content(kept):
+        if _has_content(kept) and not _answered_inline(kept, lines, index, span):
             return kept
         index += span
     return kept
+
+
+def _answered_inline(kept: list[str], lines: list[str], index: int, span: int) -> bool:
+    """Tell whether a ``>`` quote right after a one-line greeting is answered below it.
+
+    Then only the attribution is dropped here, and the quoted lines are removed one by one
+    later. After a longer top-posted reply, whatever follows the quote is older mail.
+    """
+    if sum(1 for line in kept if line.strip()) > 1:
+        return False
+    first = lines[index].strip()
+    if p.SEPARATOR.match(first) or p.FORWARD_MARKER.match(first) or p.BLOCK_FROM.match(first):
+        return False
+    return _next_text_is_quoted(lines, index + span)
 
 
 def _has_content(lines: list[str]) -> bool:
