@@ -38,6 +38,15 @@ _FAILURE_TEXT = re.compile(
     r"recipient address rejected|does not exist|unknown (user|recipient)",
     re.I,
 )
+_DAEMON_NAME = re.compile(
+    r"mailer-daemon|postmaster|mail delivery|mail system|mail administrator|"
+    r"delivery subsystem|mailerdaemon|mail-daemon|returned|bounce", re.I
+)
+_LOOSE_FAILURE_SUBJECT = re.compile(
+    r"fail|error|return|bounce|warning|delay|delivery|deliver|notification|rejected|"
+    r"problem|unknown|nicht|undelivered|status",
+    re.I,
+)
 _LEADING_ADDRESS = re.compile(r"^\s*<?([^\s<>@:]+@[^\s<>:]+?)>?\s*:", re.M)
 _BODY_MESSAGE_ID = re.compile(r"^message-id:\s*(<[^<>\s]+>)", re.I | re.M)
 
@@ -54,9 +63,12 @@ class BounceFinding:
 
 def find_bounce(msg: Message, text: str) -> BounceFinding | None:
     """Return what ``msg`` reports as undeliverable, or None when it is no bounce."""
-    finding = _from_status_report(msg)
+    status_parts = [part for part in msg.walk() if part.get_content_type() in _STATUS_PARTS]
+    finding = _from_status_report(status_parts[0]) if status_parts else None
+    if finding is None and status_parts and _reports_success(status_parts[0]):
+        return None  # A report of successful delivery or relaying is no bounce.
     if finding is None:
-        finding = _from_flufl(msg)
+        finding = _from_flufl(msg, text)
     if finding is None:
         finding = _from_heuristics(msg, text)
     if finding is not None and finding.original_message_id is None:
@@ -64,14 +76,10 @@ def find_bounce(msg: Message, text: str) -> BounceFinding | None:
     return finding
 
 
-def _from_status_report(msg: Message) -> BounceFinding | None:
-    status_parts = [part for part in msg.walk() if part.get_content_type() in _STATUS_PARTS]
-    if not status_parts:
-        return None
-
+def _from_status_report(part: Message) -> BounceFinding | None:
     failed: list[str] = []
     codes: list[str] = []
-    for block in _status_blocks(status_parts[0]):
+    for block in _status_blocks(part):
         action = block.get("action", "").strip().lower()
         status = block.get("status", "").strip()
         if not action.startswith(_FAILED_ACTIONS) and not status.startswith(("4", "5")):
@@ -82,7 +90,7 @@ def _from_status_report(msg: Message) -> BounceFinding | None:
         codes.append(_status_class(action, status))
 
     if not failed and not codes:
-        return None  # A report of successful delivery or relaying is no bounce.
+        return None
     return BounceFinding(failed, _permanence(codes), None, "delivery status report")
 
 
@@ -108,14 +116,19 @@ def _permanence(codes: set[str] | list[str]) -> bool | None:
     return None
 
 
+def _reports_success(part: Message) -> bool:
+    actions = {block.get("action", "").strip().lower() for block in _status_blocks(part)}
+    return bool(actions & {"delivered", "relayed", "expanded"})
+
+
 def _status_blocks(part: Message) -> list[dict[str, str]]:
     """Return the per-recipient field blocks of a delivery-status part."""
     payload = part.get_payload()
-    if isinstance(payload, list):
-        return [{key.lower(): header_to_text(value) for key, value in block.items()}
-                for block in payload]
-    raw = part.get_payload(decode=True) or b""
-    text = decode_bytes(raw, part.get_content_charset()) if isinstance(raw, bytes) else ""
+    if isinstance(payload, list):  # The stdlib parses each block as a header-only message.
+        text = "\n\n".join(block.as_string() for block in payload)
+    else:
+        raw = part.get_payload(decode=True) or b""
+        text = decode_bytes(raw, part.get_content_charset()) if isinstance(raw, bytes) else ""
     blocks = []
     for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         fields = message_from_string(chunk.strip() + "\n\n")
@@ -126,14 +139,18 @@ def _status_blocks(part: Message) -> list[dict[str, str]]:
 def _recipient(block: dict[str, str]) -> str:
     """Prefer Original-Recipient: it is the address we wrote to, before any forwarding."""
     for name in ("original-recipient", "final-recipient"):
-        kind, _, address = block.get(name, "").partition(";")
+        kind, separator, address = block.get(name, "").partition(";")
+        if not separator:  # Some servers omit the address type: "Final-Recipient: <a@b>".
+            kind, address = "rfc822", kind
         address = address.strip().strip("<>").lower()
         if kind.strip().lower() in ("rfc822", "utf-8") and "@" in address:
             return address
     return ""
 
 
-def _from_flufl(msg: Message) -> BounceFinding | None:
+def _from_flufl(msg: Message, text: str) -> BounceFinding | None:
+    if not _has_bounce_hint(msg, text):
+        return None  # flufl's loosest detectors match addresses in ordinary replies.
     try:
         temporary, permanent = all_failures(msg)
     except Exception:  # NOTE: flufl detectors can raise on odd input; treat as no finding.
@@ -143,6 +160,22 @@ def _from_flufl(msg: Message) -> BounceFinding | None:
         return None
     addresses = sorted({_decode_address(a) for a in (*permanent, *temporary)})
     return BounceFinding(addresses, bool(permanent), None, "non-standard bounce (flufl.bounce)")
+
+
+def _has_bounce_hint(msg: Message, text: str) -> bool:
+    """Tell whether anything about ``msg`` suggests a failure report worth scanning."""
+    sender = header_to_text(msg.get("From")) + " " + header_to_text(msg.get("Sender"))
+    subject = header_to_text(msg.get("Subject"))
+    null_sender = msg.get("Return-Path") is not None and header_to_text(
+        msg.get("Return-Path")) in ("<>", "")
+    return bool(
+        null_sender
+        or _DAEMON_NAME.search(sender)
+        or _FAILURE_SUBJECT.search(subject)
+        or _LOOSE_FAILURE_SUBJECT.search(subject)
+        or _FAILURE_TEXT.search(text)
+        or msg.get_content_type() == "multipart/report"
+    )
 
 
 def _decode_address(value: bytes | str) -> str:
