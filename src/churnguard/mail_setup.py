@@ -21,7 +21,9 @@ def _secret(workspace: Workspace, setting: str) -> str | None:
 def make_mailbox(workspace: Workspace, identity: Identity) -> Mailbox:
     kind = workspace.settings["mail.mailbox"]
     if kind == "maildir":
-        return MaildirMailbox(maildir_path(workspace.mail_root, identity.address))
+        path = maildir_path(workspace.mail_root, identity.address)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return MaildirMailbox(path)
     if kind == "imap":
         password = _secret(workspace, "mail.imap_password_env")
         if password is None:

@@ -1,3 +1,5 @@
 """Import every command module so each registers itself on the app."""
 
 from churnguard.cli import core, replies  # noqa: F401
+from churnguard.cli import imports  # noqa: F401
+from churnguard.cli import scan  # noqa: F401

@@ -187,3 +187,25 @@ def identity_list(workspace: WorkspaceOption = None, as_json: JsonOption = False
         ]
     ws.close()
     emit(rows, as_json, "\n".join(f"{r['id']} {r['address']} {r['state']} (authorized by {r['authorized_by']})" for r in rows))
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option(help="where to build the demo workspace (replaced if present)")] = Path("demo-workspace"),
+    accounts: Annotated[int, typer.Option(help="number of generated accounts")] = 60,
+    days: Annotated[int, typer.Option(help="simulated days to run")] = 14,
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same run")] = 7,
+    as_json: JsonOption = False,
+) -> None:
+    """Build a demo workspace with generated accounts and simulated customers, run it, and summarise.
+
+    Example: churnguard demo --folder /tmp/cg-demo --accounts 40 --days 10
+    """
+    from churnguard.demo import run_demo
+
+    if accounts < 1 or days < 1:
+        fail("--accounts and --days must be at least 1")
+    summary = run_demo(folder, accounts=accounts, days=days, seed=seed)
+    emit(summary.__dict__, as_json, summary.to_text())
+    if not summary.audit_ok:
+        raise typer.Exit(1)

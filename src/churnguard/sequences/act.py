@@ -18,6 +18,7 @@ from churnguard.identity import require_active
 from churnguard.mail.message import reply_subject, thread_references
 from churnguard.replies.pipeline import ReplyReading
 from churnguard.sequences import messages, state
+from churnguard.sequences.inbox import angle
 from churnguard.sequences.outbox import prepare
 from churnguard.sequences.steps import SenderLookup, handoff_body
 from churnguard.store.models import Contact, Human, Identity, Reply, Sequence, Touch
@@ -95,8 +96,9 @@ class ReplyActor:
             attendee_name=contact.name,
             stamp=now,
         )
-        parent = reading.message.message_id
+        parent = angle(reading.message.message_id)
         earlier = [t.message_id for t in _thread(session, sequence)]
+        theirs = [ref for ref in (angle(r) for r in reading.message.references) if ref]
         prepared = messages.to_contact(
             sender,
             key=key,
@@ -108,7 +110,7 @@ class ReplyActor:
             body=draft.body,
             now=now,
             in_reply_to=parent,
-            references=thread_references(reading.message.references or earlier, parent) if parent else earlier,
+            references=thread_references(theirs or earlier, parent) if parent else earlier,
             calendar=invite,
         )
         touch = prepare(session, sequence, None, prepared, now)

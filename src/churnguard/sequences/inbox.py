@@ -72,7 +72,7 @@ def _process(
         report.unreadable += 1
         return
 
-    message_id = reading.message.message_id
+    message_id = angle(reading.message.message_id)
     if reading.kind == MessageKind.OWN or _is_ours(session, message_id):
         report.own += 1
         return
@@ -110,6 +110,13 @@ def _process(
     log.info("reply %s recorded (sequence %s, kind %s, verdict %s)", reply.id, reply.sequence_id, reply.kind, reply.verdict)
 
 
+def angle(message_id: str | None) -> str | None:
+    """Write a Message-ID the way touches store it: in angle brackets."""
+    if not message_id:
+        return None
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
 def _is_ours(session: Session, message_id: str | None) -> bool:
     """A message whose Message-ID we issued is our own copy, wherever it was synced from."""
     if not message_id:
@@ -121,7 +128,8 @@ def match_touch(session: Session, identity_id: str, reading: ReplyReading) -> To
     """Find the touch a message answers: In-Reply-To, References, the bounce's ids, then the sender."""
     message = reading.message
     candidates = [message.in_reply_to, *reversed(message.references), reading.original_message_id]
-    for message_id in candidates:
+    for candidate in candidates:
+        message_id = angle(candidate)
         if not message_id:
             continue
         touch = session.scalar(select(Touch).where(Touch.message_id == message_id, Touch.identity_id == identity_id))

@@ -1,0 +1,128 @@
+"""Simulated customers who answer the agent's mail the way real people and mail servers do.
+
+Each demo account gets one behaviour. Replies are built in the shapes real clients send:
+Gmail's "On ... wrote:" attribution with ">" quotes, Outlook's From/Sent/To/Subject block,
+RFC 3834 vacation notices and RFC 3464 bounce reports.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+BEHAVIOURS = (
+    ("save", 0.25),
+    ("lost", 0.12),
+    ("talk_to_human", 0.13),
+    ("out_of_office", 0.1),
+    ("unsubscribe", 0.05),
+    ("bounce", 0.05),
+    ("silent", 0.30),
+)
+
+SAVE_TEXTS = (
+    "Thanks for reaching out. Yes, a call would help, does Thursday afternoon work?",
+    "Good timing, we've been meaning to get the team back on it. Happy to jump on a call.",
+    "Sure, let's talk. Next week is good for me.",
+)
+LOST_TEXTS = (
+    "Thanks, but we've moved to another vendor and won't be renewing.",
+    "We're closing down this project, so we won't need the account anymore. Not interested, thanks.",
+)
+HUMAN_TEXTS = (
+    "Honestly the price is the issue. Could you do 30% off at renewal? Otherwise we need to talk.",
+    "We had a billing problem last month that never got resolved. Can someone from your team call me?",
+)
+UNSUBSCRIBE_TEXTS = ("Please stop emailing me.", "Unsubscribe me from these emails.")
+
+
+def pick_behaviour(rng: random.Random) -> str:
+    names, weights = zip(*BEHAVIOURS)
+    return rng.choices(names, weights)[0]
+
+
+def answer(behaviour: str, incoming: EmailMessage, contact_name: str, now: datetime, rng: random.Random) -> bytes | None:
+    """Return the raw bytes this customer sends back to ``incoming``, or None for silence."""
+    if behaviour == "silent":
+        return None
+    if behaviour == "bounce":
+        return _bounce(incoming, now)
+    if behaviour == "out_of_office":
+        return _vacation(incoming, contact_name, now)
+
+    texts = {"save": SAVE_TEXTS, "lost": LOST_TEXTS, "talk_to_human": HUMAN_TEXTS, "unsubscribe": UNSUBSCRIBE_TEXTS}[behaviour]
+    style = rng.choice(("gmail", "outlook"))
+    return _human_reply(incoming, contact_name, rng.choice(texts), style, now)
+
+
+def _reply_headers(reply: EmailMessage, incoming: EmailMessage, sender: str, now: datetime) -> None:
+    reply["From"] = sender
+    reply["To"] = incoming["From"]
+    subject = str(incoming["Subject"])
+    reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    reply["Date"] = format_datetime(now)
+    reply["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rsplit("@", 1)[1])
+    reply["In-Reply-To"] = incoming["Message-ID"]
+    references = str(incoming.get("References", "")).split()
+    reply["References"] = " ".join(references + [str(incoming["Message-ID"])])
+
+
+def _human_reply(incoming: EmailMessage, contact_name: str, text: str, style: str, now: datetime) -> bytes:
+    sender = f"{contact_name} <{incoming['To'].addresses[0].addr_spec}>"
+    reply = EmailMessage()
+    _reply_headers(reply, incoming, sender, now)
+
+    original = incoming.get_body(("plain",))
+    quoted_body = original.get_content() if original is not None else ""
+    first = contact_name.split()[0]
+    if style == "gmail":
+        attribution = f"On {format_datetime(now - timedelta(hours=20))}, {incoming['From']} wrote:"
+        quote = "\n".join("> " + line for line in quoted_body.splitlines())
+        body = f"{text}\n\n{first}\n\n{attribution}\n{quote}\n"
+    else:
+        block = (
+            f"From: {incoming['From']}\nSent: {format_datetime(now - timedelta(hours=20))}\n"
+            f"To: {sender}\nSubject: {incoming['Subject']}\n"
+        )
+        body = f"{text}\n\nRegards,\n{first}\n\n________________________________\n{block}\n{quoted_body}\n"
+    reply.set_content(body)
+    return reply.as_bytes()
+
+
+def _vacation(incoming: EmailMessage, contact_name: str, now: datetime) -> bytes:
+    back = (now + timedelta(days=6)).date()
+    reply = EmailMessage()
+    _reply_headers(reply, incoming, f"{contact_name} <{incoming['To'].addresses[0].addr_spec}>", now)
+    reply.replace_header("Subject", f"Automatic reply: {incoming['Subject']}")
+    reply["Auto-Submitted"] = "auto-replied"
+    reply["X-Autoreply"] = "yes"
+    reply.set_content(
+        f"Thank you for your message. I am out of the office and will be back on {back.strftime('%B')} {back.day}, "
+        f"{back.year}, with limited access to email.\n"
+    )
+    return reply.as_bytes()
+
+
+def _bounce(incoming: EmailMessage, now: datetime) -> bytes:
+    recipient = incoming["To"].addresses[0].addr_spec
+    agent = incoming["From"].addresses[0].addr_spec
+    report = EmailMessage()
+    report["From"] = "MAILER-DAEMON@mx.example.net"
+    report["To"] = agent
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Date"] = format_datetime(now)
+    report["Message-ID"] = make_msgid(domain="mx.example.net")
+    report["Auto-Submitted"] = "auto-replied"
+    report.set_content(f"This is the mail system at host mx.example.net.\n\n<{recipient}>: mailbox unavailable\n")
+    status = (
+        "Reporting-MTA: dns; mx.example.net\n\n"
+        f"Final-Recipient: rfc822; {recipient}\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n"
+    )
+    report.add_attachment(status.encode(), maintype="message", subtype="delivery-status")
+    headers = "".join(f"{name}: {value}\n" for name, value in incoming.items() if name in ("From", "To", "Subject", "Message-ID"))
+    report.add_attachment(headers.encode(), maintype="text", subtype="rfc822-headers")
+    report.replace_header("Content-Type", 'multipart/report; report-type=delivery-status; boundary="' + report.get_boundary() + '"')
+    return report.as_bytes()
