@@ -231,13 +231,13 @@ def _human_texts(shared_data):
 
 
 def test_human_replies_are_not_automatic(shared_data):
-    taken = []
+    misread = []
     count = 0
     for name, raw in _human_texts(shared_data):
         count += 1
         result = detect_nonhuman(parse_message(raw))
         if result is not None:
-            taken.append((name, result.kind.value, result.reason))
+            misread.append((name, result.kind.value, result.reason))
 
     assert count > 60
-    assert taken == []
+    assert misread == []

@@ -103,12 +103,12 @@ def _talon_expected(eml: Path) -> str:
     sibling = eml.with_name(f"{eml.stem}_reply_text")
     if not sibling.exists():
         return "Hello"
-    kept = []
+    reply_lines = []
     for line in sibling.read_text(encoding="utf-8").splitlines():
         if _SIGNATURE_START.match(line.strip()):
             break
-        kept.append(line)
-    return "\n".join(kept).strip()
+        reply_lines.append(line)
+    return "\n".join(reply_lines).strip()
 
 
 def _score(results: dict[str, bool]) -> float:

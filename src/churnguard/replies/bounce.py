@@ -53,7 +53,7 @@ _BODY_MESSAGE_ID = re.compile(r"^message-id:\s*(<[^<>\s]+>)", re.I | re.M)
 
 @dataclass
 class BounceFinding:
-    """What a failure report says: which addresses, whether for good, and which message."""
+    """The content of a failure report: failed addresses, permanence and the original message."""
 
     addresses: list[str] = field(default_factory=list)
     permanent: bool | None = None

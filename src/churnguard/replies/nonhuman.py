@@ -1,5 +1,5 @@
 """Decide whether a machine wrote an inbound message: a bounce, an absence notice or another
-automatic answer. Bounces are checked first because many of them also carry
+automatic reply. Bounces are checked first because many of them also carry
 ``Auto-Submitted``.
 """
 

@@ -23,7 +23,7 @@ _KIND_VERDICTS = {
 
 @dataclass
 class ReplyReading:
-    """What churnguard read in one inbound message, with the message it came from."""
+    """The reading of one inbound message, kept next to the parsed message it came from."""
 
     kind: MessageKind
     verdict: Verdict
