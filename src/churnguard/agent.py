@@ -123,6 +123,7 @@ class Agent:
         report.sent += self.outbox.deliver_pending()
 
         self._read_mail(now, report)
+        report.steps_advanced += self.steps.advance_due(now)
         report.sent += self.outbox.deliver_pending()
 
         log.info(

@@ -108,21 +108,46 @@ def _vacation(incoming: EmailMessage, contact_name: str, now: datetime) -> bytes
 def _bounce(incoming: EmailMessage, now: datetime) -> bytes:
     recipient = incoming["To"].addresses[0].addr_spec
     agent = incoming["From"].addresses[0].addr_spec
-    report = EmailMessage()
-    report["From"] = "MAILER-DAEMON@mx.example.net"
-    report["To"] = agent
-    report["Subject"] = "Undelivered Mail Returned to Sender"
-    report["Date"] = format_datetime(now)
-    report["Message-ID"] = make_msgid(domain="mx.example.net")
-    report["Auto-Submitted"] = "auto-replied"
-    report.set_content(f"This is the mail system at host mx.example.net.\n\n<{recipient}>: mailbox unavailable\n")
-    status = (
-        "Reporting-MTA: dns; mx.example.net\n\n"
-        f"Final-Recipient: rfc822; {recipient}\nAction: failed\nStatus: 5.1.1\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n"
-    )
-    report.add_attachment(status.encode(), maintype="message", subtype="delivery-status")
-    headers = "".join(f"{name}: {value}\n" for name, value in incoming.items() if name in ("From", "To", "Subject", "Message-ID"))
-    report.add_attachment(headers.encode(), maintype="text", subtype="rfc822-headers")
-    report.replace_header("Content-Type", 'multipart/report; report-type=delivery-status; boundary="' + report.get_boundary() + '"')
-    return report.as_bytes()
+    original = "".join(f"{name}: {value}\r\n" for name, value in incoming.items() if name in ("From", "To", "Subject", "Message-ID"))
+    return delivery_status_notification(agent, recipient, original, now)
+
+
+def delivery_status_notification(sender: str, recipient: str, original_headers: str, now: datetime) -> bytes:
+    """An RFC 3464 report, laid out the way Postfix writes one, for a hard failure."""
+    boundary = "dsn-boundary-0001"
+    lines = [
+        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)",
+        f"To: {sender}",
+        "Subject: Undelivered Mail Returned to Sender",
+        f"Date: {format_datetime(now)}",
+        f"Message-ID: <dsn.{abs(hash((recipient, now.isoformat())))}@mx.example.net>",
+        "Auto-Submitted: auto-replied",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
+        "",
+        f"--{boundary}",
+        "Content-Type: text/plain; charset=us-ascii",
+        "",
+        "This is the mail system at host mx.example.net.",
+        "",
+        f"<{recipient}>: host mx.example.net said: 550 5.1.1 user unknown",
+        "",
+        f"--{boundary}",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns; mx.example.net",
+        "",
+        f"Final-Recipient: rfc822; {recipient}",
+        "Action: failed",
+        "Status: 5.1.1",
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown",
+        "",
+        f"--{boundary}",
+        "Content-Type: text/rfc822-headers",
+        "",
+        original_headers.rstrip("\r\n"),
+        "",
+        f"--{boundary}--",
+        "",
+    ]
+    return "\r\n".join(lines).encode("ascii")

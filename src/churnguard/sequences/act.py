@@ -21,7 +21,7 @@ from churnguard.sequences import messages, state
 from churnguard.sequences.inbox import angle
 from churnguard.sequences.outbox import prepare
 from churnguard.sequences.steps import SenderLookup, handoff_body
-from churnguard.store.models import Contact, Human, Identity, Reply, Sequence, Touch
+from churnguard.store.models import Contact, Human, Identity, Reply, Sequence, Step, Touch
 from churnguard.vault import vault_get
 
 log = logging.getLogger("churnguard.sequences")
@@ -35,7 +35,7 @@ class ReplyActor:
     def __call__(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
         verdict = reading.verdict
         if verdict == Verdict.BOUNCE:
-            self._bounce(session, reading, sequence, now)
+            self._bounce(session, reply, reading, sequence, now)
             return
         if verdict == Verdict.UNSUBSCRIBE and sequence is not None:
             self._suppress_contact(session, sequence, "unsubscribed", now)
@@ -146,8 +146,8 @@ class ReplyActor:
             return
         state.schedule(sequence, SequenceState.PAUSED, resume, now)
 
-    def _bounce(self, session: Session, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
-        if not reading.permanent:
+    def _bounce(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
+        if reading.permanent is False:
             return  # a delay notice: the server keeps trying
         addresses = {address.lower() for address in reading.bounced_addresses}
         contacts = session.scalars(select(Contact).where(func.lower(Contact.email).in_(addresses))) if addresses else []
@@ -171,6 +171,10 @@ class ReplyActor:
             state.stop(session, sequence, StopReason.BOUNCED, now)
             return
         sequence.contact_id = replacement.id
+        bounced = session.get(Touch, reply.touch_id) if reply.touch_id else None
+        step = session.get(Step, bounced.step_id) if bounced is not None and bounced.step_id else None
+        if step is not None:
+            sequence.step_index = step.index  # the bounced step goes again, to the new contact
         state.schedule(sequence, SequenceState.SCHEDULED, now, now)
 
     def _suppress_contact(self, session: Session, sequence: Sequence, reason: str, now: datetime) -> None:
