@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build a workspace from public data (CDNOW purchases, IBM Telco accounts, Stripe fixtures)
-# and scan it as of 1998-04-01.
+# scan it as of 1998-04-01, and run the main job once at that date, so every customer
+# whose purchases collapsed gets a save email in WORKSPACE/mail/.
 #
 # Usage: examples/public-data/run.sh [WORKSPACE]    (default: ./public-data-workspace)
 # Reads the data from $CHURNGUARD_SHARED_DATA, else ../shared/data beside the repository.
@@ -42,3 +43,5 @@ TOML
     --account-map "$here/stripe-account-map.csv" -w "$workspace"
 
 "$churnguard" scan --as-of 1998-04-01 -w "$workspace" | tail -n 5
+"$churnguard" run --once --as-of 1998-04-01 -w "$workspace" 2>/dev/null
+"$churnguard" audit verify -w "$workspace"

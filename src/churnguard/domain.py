@@ -29,7 +29,7 @@ class Described(str, enum.Enum):
 
 class SignalKind(Described):
     SILENT_CHURN = "silent_churn", "activity fell sharply against the window before"
-    FAILED_PAYMENT = "failed_payment", "the latest payment in the last 7 days failed"
+    FAILED_PAYMENT = "failed_payment", "the latest payment within the lookback window failed"
     UNKNOWN = "unknown", "a signal this version does not know"
 
 

@@ -15,8 +15,8 @@ POSTGRES_ENV = "CHURNGUARD_TEST_POSTGRES_URL"
 STORE_KINDS = ("duckdb", "sqlite", "postgres")
 
 
-def open_store(kind: str, folder: Path) -> EventStore:
-    """Open an empty store of ``kind``; skip PostgreSQL when no server is configured."""
+def open_store(kind: str, folder: Path, postgres_url: str | None = None) -> EventStore:
+    """Open an empty store of ``kind``; PostgreSQL uses ``postgres_url`` or $CHURNGUARD_TEST_POSTGRES_URL."""
     if kind == "duckdb":
         return DuckDBEventStore(folder / "events.duckdb")
     if kind == "sqlite":
@@ -24,7 +24,7 @@ def open_store(kind: str, folder: Path) -> EventStore:
         database.migrate()
         return SqlEventStore(database)
 
-    url = os.environ.get(POSTGRES_ENV)
+    url = postgres_url or os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"set {POSTGRES_ENV} to run the PostgreSQL event store tests")
     database = Database(url)
