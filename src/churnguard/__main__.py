@@ -1,0 +1,5 @@
+"""Allow ``python -m churnguard``."""
+
+from churnguard.cli.app import main
+
+main()
