@@ -1,7 +1,7 @@
 """The main job: scan, start sequences, advance due steps, send, read mail, act.
 
 One ``Agent`` serves one workspace. ``run_once`` makes a single pass at the clock's
-current time; ``run_forever`` repeats passes until told to stop. Logs carry ids and
+current time; ``run_forever`` repeats passes until its stop event is set. Logs carry ids and
 counts, never customer content.
 """
 
@@ -100,7 +100,7 @@ class Agent:
         return self._senders[identity_id]
 
     def usage_before(self, account_id: str, evidence: dict) -> tuple[tuple[str, int], ...]:
-        """The account's most used event types in the window before the drop."""
+        """Return the account's most used event types in the window before the drop."""
         window = evidence.get("before_window")
         if not window:
             return ()

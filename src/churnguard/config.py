@@ -1,6 +1,6 @@
 """Settings, declared once in a table that the CLI, the workspace file and the docs read.
 
-A workspace's ``churnguard.toml`` holds values for these settings; anything missing takes
+A workspace's ``churnguard.toml`` contains values for these settings; anything missing takes
 the default. ``churnguard settings`` prints the table, and a test fails when a setting here
 is missing from docs/settings.md.
 """

@@ -113,7 +113,7 @@ def _bounce(incoming: EmailMessage, now: datetime) -> bytes:
 
 
 def delivery_status_notification(sender: str, recipient: str, original_headers: str, now: datetime) -> bytes:
-    """An RFC 3464 report, laid out the way Postfix writes one, for a hard failure."""
+    """Build an RFC 3464 report for a hard failure, laid out the way Postfix writes one."""
     boundary = "dsn-boundary-0001"
     lines = [
         "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)",

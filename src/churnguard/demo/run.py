@@ -117,7 +117,7 @@ def _load(workspace: Workspace, demo_accounts: list[DemoAccount], rng: random.Ra
 
 
 class _Customers:
-    """Reads each customer mailbox for new agent mail and answers by the account's behaviour."""
+    """Simulated customers: each reads its mailbox for new agent mail and replies by its behaviour."""
 
     def __init__(self, workspace: Workspace, demo_accounts: list[DemoAccount], behaviours: dict[str, str], rng: random.Random) -> None:
         self.workspace = workspace

@@ -118,14 +118,14 @@ def angle(message_id: str | None) -> str | None:
 
 
 def _is_ours(session: Session, message_id: str | None) -> bool:
-    """A message whose Message-ID we issued is our own copy, wherever it was synced from."""
+    """Return True for a Message-ID we issued: our own copy, wherever it was synced from."""
     if not message_id:
         return False
     return session.scalar(select(Touch.id).where(Touch.message_id == message_id)) is not None
 
 
 def match_touch(session: Session, identity_id: str, reading: ReplyReading) -> Touch | None:
-    """Find the touch a message answers: In-Reply-To, References, the bounce's ids, then the sender."""
+    """Find the touch a message replies to: In-Reply-To, References, the bounce's ids, then the sender."""
     message = reading.message
     candidates = [message.in_reply_to, *reversed(message.references), reading.original_message_id]
     for candidate in candidates:

@@ -50,7 +50,7 @@ def to_contact(
     references: list[str] | None = None,
     calendar: bytes | None = None,
 ) -> PreparedTouch:
-    """A message to a customer contact, written as the CSM."""
+    """Prepare a message to a customer contact, written as the CSM."""
     headers = sender.unsubscribe_headers(contact_id)
     headers["Thread-Topic"] = _thread_topic(subject)
     message = OutboundMessage(
@@ -72,7 +72,7 @@ def to_contact(
 
 
 def to_csm(sender: Sender, *, key: str, kind: str, csm_email: str, csm_name: str, subject: str, body: str, now: datetime) -> PreparedTouch:
-    """An internal note from the agent to its own CSM (a hand-off or an outcome)."""
+    """Prepare an internal note from the agent to its own CSM (a hand-off or an outcome)."""
     message = OutboundMessage(
         from_addr=sender.identity.address,
         from_name=f"{sender.identity.display_name} (agent)",

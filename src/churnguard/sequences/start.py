@@ -89,7 +89,7 @@ def _start_one(session: Session, settings: Settings, signal: Signal, now: dateti
 
 
 def _owner(session: Session, account: Account) -> Identity | None:
-    """The account's owner identity; an account without one goes to the first active identity."""
+    """Return the account's owner identity, assigning the first active identity when it has none."""
     if account.owner_identity_id:
         return session.get(Identity, account.owner_identity_id)
 

@@ -187,7 +187,7 @@ def _sent_to_contact(session: Session, sequence: Sequence) -> list[Touch]:
 
 
 def handoff_body(session: Session, sequence: Sequence, facts: AccountFacts, why: str, reply_text: str = "") -> str:
-    """The context a CSM needs to take over: the account, the signal, what was sent, the reply."""
+    """Write the context a CSM needs to take over: the account, the signal, what was sent, the reply."""
     signal = session.get(SignalRow, sequence.signal_id) if sequence.signal_id else None
     touches = _sent_to_contact(session, sequence)
     lines = [
