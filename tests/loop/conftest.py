@@ -51,7 +51,10 @@ class Loop:
     def deliver_to_agent(self, raw: bytes) -> None:
         import mailbox
 
-        mailbox.Maildir(self.mailbox(AGENT.address), create=True).add(raw)
+        from churnguard.mail.mailbox import ensure_maildir
+
+        ensure_maildir(self.mailbox(AGENT.address))
+        mailbox.Maildir(self.mailbox(AGENT.address), create=False).add(raw)
 
     def run(self, days: float = 0) -> None:
         self.clock.advance(timedelta(days=days))
