@@ -120,7 +120,7 @@ make_layout() {
 
 start_dovecot() {
   render "$HERE/dovecot.conf.in" "$STATE/dovecot/dovecot.conf"
-  # Daemons get their own log files, so none holds the caller's stdout open.
+  # Daemons get their own log files, so none keeps the caller's stdout open.
   dovecot -c "$STATE/dovecot/dovecot.conf" </dev/null >>"$STATE/log/dovecot.log" 2>&1
   wait_for_port "$IMAP_PORT" 10
   echo "dovecot $(cat "$STATE/dovecot/run/master.pid")" >> "$STATE/pids"

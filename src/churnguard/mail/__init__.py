@@ -1,7 +1,7 @@
 """Outbound mail and mailbox reading.
 
-This package builds, signs and hands over messages and reads mailboxes by UID. It knows
-nothing about sequences, plays or the database: callers pass ids and bytes in and store
+This package builds, signs and hands over messages and reads mailboxes by UID. It imports
+nothing about sequences, plays or the database. Callers pass ids and bytes in and store
 what comes back (receipts, cursors).
 """
 

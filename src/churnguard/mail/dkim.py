@@ -1,8 +1,8 @@
 """DKIM keys, signing and verification (RSA-SHA256, relaxed/relaxed).
 
 The signed header list is fixed here instead of taken from dkimpy's defaults, so the
-threading and one-click unsubscribe headers are always covered, and the headers a mail
-client displays are oversigned: a second copy added in transit breaks the signature.
+threading and one-click unsubscribe headers are always covered. The headers a mail client
+displays are oversigned, so a second copy added in transit breaks the signature.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ SIGNED_HEADERS: tuple[str, ...] = (
     "References", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
     "List-Unsubscribe", "List-Unsubscribe-Post",
 )
-# Signed a second time, so nobody can prepend another instance that clients would show.
+# Signed twice, so a prepended second instance (which clients would show) fails verification.
 OVERSIGNED_HEADERS: tuple[str, ...] = (
     "From", "To", "Cc", "Subject", "Date", "Message-ID", "Reply-To", "In-Reply-To", "References",
 )

@@ -64,7 +64,7 @@ class Mailbox(Protocol):
         ...
 
     def find_message_id(self, folder: str, message_id: str) -> bool:
-        """Return True when ``folder`` holds a message with this Message-ID header."""
+        """Return True when ``folder`` contains a message with this Message-ID header."""
         ...
 
 

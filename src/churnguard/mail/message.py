@@ -73,6 +73,11 @@ def reply_subject(subject: str) -> str:
     return f"Re: {base}" if base else "Re:"
 
 
+def base_subject(subject: str) -> str:
+    """Return the subject without reply prefixes, case-folded, for matching a thread."""
+    return " ".join(_REPLY_PREFIX.sub("", subject).split()).casefold()
+
+
 def thread_references(parent_references: list[str], parent_id: str, limit: int = 10) -> list[str]:
     """Build a reply's References: the parent's chain plus the parent, trimmed to ``limit``.
 
@@ -141,8 +146,8 @@ def _encode_run(words: list[str]) -> list[str]:
         candidate = f"{chunk} {word}" if chunk else word
         if chunk and len(candidate.encode("utf-8")) > _MAX_WORD_BYTES:
             encoded.append(_encoded_word(chunk))
-            # NOTE: the space now sits between two encoded words, which Python 3.11's
-            # address parser keeps and RFC 2047 decoders drop; only names this long hit it.
+            # NOTE: this space sits between two encoded words. RFC 2047 decoders drop it but
+            # Python 3.11's address parser keeps it, so one of them misreads names this long.
             candidate = word
         chunk = candidate
     encoded.append(_encoded_word(chunk))

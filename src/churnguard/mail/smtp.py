@@ -80,7 +80,7 @@ class SmtpTransport:
         receipt = self._with_connection(lambda conn: self._transaction(conn, raw, envelope_from, recipients))
         if self.append_sent_copy:
             # NOTE: a crash after the server accepted but before this copy is stored makes
-            # was_sent answer False, so that message could be sent twice.
+            # was_sent return False, so that message could be sent twice.
             self.sent_mailbox.append(self.sent_folder, raw)  # type: ignore[union-attr]
         log.info("smtp accepted message %s: %s", message_id, receipt)
         return receipt

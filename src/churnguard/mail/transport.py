@@ -87,7 +87,7 @@ class _Fault:
 
 @dataclass
 class MemoryTransport:
-    """A transport that keeps what it is given, for tests; it can be told to fail."""
+    """A transport that records every message in memory, for tests. ``fail_next`` injects failures."""
 
     name: str = "memory"
     capabilities: frozenset[str] = ALL_FEATURES
@@ -99,11 +99,11 @@ class MemoryTransport:
         """Make the next ``times`` sends raise TransportError.
 
         With ``after_accept`` the message is recorded first, as when a connection drops
-        after the server queued the message but before it answered.
+        after the server queued the message but before it replied.
         """
         kind = "temporary" if retryable else "permanent"
         for _ in range(times):
-            error = TransportError(f"the memory transport was told to fail ({kind})", retryable=retryable)
+            error = TransportError(f"the memory transport failed on purpose ({kind} failure injected by fail_next)", retryable=retryable)
             self._faults.append(_Fault(error=error, after_accept=after_accept))
 
     def send(self, raw: bytes, *, envelope_from: str, recipients: list[str], message_id: str) -> str:
