@@ -8,7 +8,7 @@ import pytest
 
 from tests.servers import shared_data
 
-pytest_plugins = ["tests.fixtures_postgres"]
+pytest_plugins = ["tests.fixtures_postgres", "tests.fixtures_mailstack"]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from churnguard.domain import AuditType, MessageKind, Verdict
 from churnguard.errors import MessageParseError
 from churnguard.mail.mailbox import Mailbox, MailboxCursor, RawInbound
+from churnguard.mail.message import base_subject
 from churnguard.replies.pipeline import ReplyReading, read_reply
 from churnguard.sequences import state
 from churnguard.store.db import Database
@@ -77,7 +78,9 @@ def _process(
         report.own += 1
         return
 
-    dedupe_key = f"{identity_id}:{message_id or hashlib.sha256(item.raw).hexdigest()}"
+    # The bytes are part of the key: two different messages that share a Message-ID (a
+    # broken client) are both kept, while the same message read twice is recorded once.
+    dedupe_key = f"{identity_id}:{message_id or ''}:{hashlib.sha256(item.raw).hexdigest()}"
     if session.scalar(select(Reply.id).where(Reply.dedupe_key == dedupe_key)) is not None:
         report.duplicates += 1
         return
@@ -141,12 +144,14 @@ def match_touch(session: Session, identity_id: str, reading: ReplyReading) -> To
         if touch is not None and touch.identity_id == identity_id:
             return touch
 
-    return _match_by_sender(session, identity_id, message.from_addr)
+    if message.in_reply_to or message.references:
+        return None  # it answers a conversation that is not ours
+    return _match_by_sender(session, identity_id, message.from_addr, message.subject)
 
 
-def _match_by_sender(session: Session, identity_id: str, sender: str | None) -> Touch | None:
-    """Last resort: the newest customer touch this identity sent to that address."""
-    if not sender:
+def _match_by_sender(session: Session, identity_id: str, sender: str | None, subject: str | None) -> Touch | None:
+    """Last resort: the newest touch this identity sent to that address in a thread with the same subject."""
+    if not sender or not subject:
         return None
     query = (
         select(Touch)
@@ -154,9 +159,12 @@ def _match_by_sender(session: Session, identity_id: str, sender: str | None) -> 
         .join(Contact, Contact.id == Sequence.contact_id)
         .where(Touch.identity_id == identity_id, func.lower(Touch.to_addr) == sender.lower(), Touch.kind == "step")
         .order_by(Touch.id.desc())
-        .limit(1)
     )
-    return session.scalar(query)
+    wanted = base_subject(subject)
+    for touch in session.scalars(query):
+        if base_subject(touch.subject) == wanted:
+            return touch
+    return None
 
 
 def _keep_unreadable(session: Session, identity_id: str, item: RawInbound, now: datetime, reason: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +26,11 @@ class Sender:
     @property
     def domain(self) -> str:
         return self.identity.address.rsplit("@", 1)[1]
+
+    def message_id(self, key: str) -> str:
+        """Derive the Message-ID of a touch key; the workspace secret keeps ids unique across workspaces."""
+        salt = hmac.new(self.unsubscribe_secret, b"message-id", hashlib.sha256).hexdigest()[:12]
+        return make_message_id(f"{salt}:{key}", self.domain)
 
     def unsubscribe_headers(self, contact_id: int) -> dict[str, str]:
         token = unsubscribe_token(self.unsubscribe_secret, contact_id)
@@ -60,7 +67,7 @@ def to_contact(
         to_name=to_name,
         subject=subject,
         text_body=body,
-        message_id=make_message_id(key, sender.domain),
+        message_id=sender.message_id(key),
         date=now,
         in_reply_to=in_reply_to,
         references=list(references or []),
@@ -80,7 +87,7 @@ def to_csm(sender: Sender, *, key: str, kind: str, csm_email: str, csm_name: str
         to_name=csm_name,
         subject=subject,
         text_body=body,
-        message_id=make_message_id(key, sender.domain),
+        message_id=sender.message_id(key),
         date=now,
         headers={"Auto-Submitted": "auto-generated"},
     )

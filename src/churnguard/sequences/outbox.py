@@ -22,7 +22,7 @@ from churnguard.audit import AuditEntry, record
 from churnguard.domain import AuditType, IdentityState, TouchState
 from churnguard.errors import TransportError
 from churnguard.mail.dkim import DkimKey, sign_message
-from churnguard.mail.message import OutboundMessage, build_message, make_message_id
+from churnguard.mail.message import OutboundMessage, build_message
 from churnguard.mail.transport import Transport
 from churnguard.store.db import Database
 from churnguard.store.models import Identity, Sequence, SignalRow, Touch
@@ -41,10 +41,6 @@ class PreparedTouch:
     kind: str
     message: OutboundMessage
     dkim_key: DkimKey
-
-
-def touch_key_message_id(key: str, address: str) -> str:
-    return make_message_id(key, address.rsplit("@", 1)[1])
 
 
 def envelope_token(key: str) -> str:
