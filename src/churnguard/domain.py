@@ -30,6 +30,11 @@ class Described(str, enum.Enum):
 class SignalKind(Described):
     SILENT_CHURN = "silent_churn", "activity fell sharply against the window before"
     FAILED_PAYMENT = "failed_payment", "the latest payment within the lookback window failed"
+    CANCEL_REQUEST = "cancel_request", "the customer submitted the cancel form"
+    CHURNED = "churned", "the account churned within the win-back window"
+    NEGATIVE_SENTIMENT = "negative_sentiment", "recent tickets, surveys or mail turned negative"
+    TICKET_SPIKE = "ticket_spike", "ticket volume or reopen rate well above the account's norm"
+    DETRACTOR = "detractor", "a detractor NPS or a low CSAT score"
     UNKNOWN = "unknown", "a signal this version does not know"
 
 
@@ -132,6 +137,21 @@ class AuditType(Described):
     CALL_OFFERED = "call.offered", "the agent offered call times with an invite"
     CONTACT_SUPPRESSED = "contact.suppressed", "a contact may no longer be written to"
     IDENTITY_CREATED = "identity.created", "an agent identity was created"
+    IDENTITY_SUSPENDED = "identity.suspended", "an agent identity was suspended"
+    IDENTITY_RESUMED = "identity.resumed", "a suspended agent identity may act again"
+    IDENTITY_REVOKED = "identity.revoked", "an agent identity was revoked for good"
+    ACCOUNT_REASSIGNED = "account.reassigned", "an account moved to another identity"
+    SEQUENCE_PAUSED = "sequence.paused", "a sequence waits until a date (for example an absence notice)"
+    SEQUENCE_RESUMED = "sequence.resumed", "a paused sequence went on"
+    DRAFT_QUEUED = "draft.queued", "a draft waits for a human's approval"
+    DRAFT_APPROVED = "draft.approved", "a human approved a draft (possibly edited)"
+    DRAFT_REJECTED = "draft.rejected", "a human rejected a draft; its step does not run"
+    REPLY_CLASSIFIED = "reply.classified", "a reply got a verdict"
+    VAULT_READ = "vault.read", "an identity read an account's facts from the vault"
+    KEY_ROTATED = "key.rotated", "a data or DKIM key was rotated"
+    KEY_SHREDDED = "key.shredded", "a data key was destroyed; its vault data is unreadable"
+    SETTINGS_CHANGED = "settings.changed", "a setting was changed"
+    WEBHOOK_RECEIVED = "webhook.received", "an inbound webhook event was accepted"
     IMPORT_COMPLETED = "import.completed", "a file was imported"
 
 
