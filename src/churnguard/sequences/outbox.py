@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from churnguard.audit import AuditEntry, record
@@ -79,6 +79,21 @@ def prepare(
 OnSent = Callable[[Session, Touch, datetime], None]
 
 
+def _claim(session: Session, touch_id: int) -> bool:
+    """Move a touch from pending to sending only if it is still pending.
+
+    The condition sits in the UPDATE itself, so of two workers racing for the same touch
+    exactly one sees a row changed, whatever the isolation level.
+    """
+    result = session.execute(
+        update(Touch)
+        .where(Touch.id == touch_id, Touch.state == TouchState.PENDING.value)
+        .values(state=TouchState.SENDING.value)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
 class Outbox:
     """Deliver pending touches, each through its identity's transport."""
 
@@ -135,7 +150,8 @@ class Outbox:
                 return False
             if not self._may_send(session, touch):
                 return False
-            touch.state = TouchState.SENDING.value
+            if not _claim(session, touch_id):
+                return False  # another worker claimed it between our read and this update
             raw, envelope, recipient, message_id = touch.raw, self._envelope(session, touch), touch.to_addr, touch.message_id
             identity_id = touch.identity_id
 
