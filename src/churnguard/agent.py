@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
@@ -75,7 +75,14 @@ class Agent:
 
         self.steps = StepRunner(workspace.db, workspace.settings, self.sender_for, self.usage_before)
         self.actor = ReplyActor(workspace.settings, self.sender_for)
-        self.outbox = Outbox(workspace.db, self.transport_for, self.steps.on_sent, workspace.clock.now)
+        self.outbox = Outbox(
+            workspace.db,
+            self.transport_for,
+            self.steps.on_sent,
+            workspace.clock.now,
+            lease=timedelta(seconds=float(workspace.settings["run.send_lease_seconds"])),
+            exclusive=workspace.db.dialect == "sqlite",  # SQLite runs one worker at a time
+        )
 
     def transport_for(self, identity_id: str) -> Transport:
         if identity_id not in self._transports:

@@ -55,6 +55,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("booking.duration_minutes", int, 30, "minutes", "length of the offered call"),
     Setting("booking.slot_hours", str, "10,14,16", "hours", "local hours of the day at which calls are offered"),
     Setting("run.interval_seconds", float, 60.0, "seconds", "pause between passes of churnguard run"),
+    Setting("web.host", str, "127.0.0.1", "", "address churnguard serve listens on; 127.0.0.1 keeps it local, put a TLS proxy in front to expose it"),
+    Setting("web.port", int, 8325, "", "TCP port churnguard serve listens on"),
+    Setting("webhooks.stripe_secret_env", str, "CHURNGUARD_STRIPE_WEBHOOK_SECRET", "", "environment variable that holds the Stripe endpoint signing secret (whsec_...); several secrets may be given comma-separated while rotating"),
+    Setting("webhooks.cancel_form_secret_env", str, "CHURNGUARD_CANCEL_FORM_SECRET", "", "environment variable that holds the cancel-form HMAC-SHA256 signing secret"),
+    Setting("webhooks.segment_write_key_env", str, "CHURNGUARD_SEGMENT_WRITE_KEY", "", "environment variable that holds the Segment-compatible source's write key"),
+    Setting("webhooks.tolerance_seconds", int, 300, "seconds", "maximum age (and clock skew) of a signed webhook's timestamp; older signatures are rejected as replays"),
+    Setting("webhooks.max_body_bytes", int, 524288, "bytes", "largest request body any webhook endpoint accepts; larger bodies get 413"),
+    Setting("webhooks.segment_max_message_bytes", int, 32768, "bytes", "largest single Segment message; a larger call gets 413, a larger batch item is quarantined"),
+    Setting("webhooks.flush_interval_seconds", float, 2.0, "seconds", "how often the server retries moving pending inbox events into the event store"),
+    Setting("run.send_lease_seconds", float, 600.0, "seconds", "how long a worker may hold a touch in 'sending' before another worker reconciles it"),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -33,7 +33,8 @@ def _crash_before(transport):
 
 @pytest.mark.parametrize("crash", [_crash_before, _crash_after], ids=["before-submit", "after-accept"])
 def test_crash_is_reconciled_once(make_loop, crash):
-    loop = make_loop()
+    # A lease of zero lets the next pass treat the crashed send as abandoned at once.
+    loop = make_loop(**{"run.send_lease_seconds": 0.0})
     add_collapsing_account(loop.workspace)
     transport = loop.agent.transport_for("dana-agent")
     honest_send = transport.send
@@ -89,3 +90,22 @@ def test_revoked_identity_sends_nothing(make_loop):
 
         sequence = session.scalar(select(Sequence))
         assert (sequence.state, sequence.stop_reason) == ("stopped", "identity_revoked")
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # SQLite runs a single worker
+def test_live_lease_blocks_reconciling(make_loop):
+    loop = make_loop()
+    add_collapsing_account(loop.workspace)
+    transport = loop.agent.transport_for("dana-agent")
+    honest_send = transport.send
+    transport.send = _crash_after(transport)
+    with pytest.raises(CrashAfterSend):
+        loop.run()
+
+    transport.send = honest_send
+    loop.run()
+
+    # Another worker may still be inside its transport call: nothing is resent while the lease runs.
+    assert len(loop.messages_for(CUSTOMER)) == 1
+    with loop.workspace.db.transaction() as session:
+        assert session.scalar(select(Touch.state)) == "sending"

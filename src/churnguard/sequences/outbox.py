@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from churnguard.audit import AuditEntry, record
@@ -79,7 +79,7 @@ def prepare(
 OnSent = Callable[[Session, Touch, datetime], None]
 
 
-def _claim(session: Session, touch_id: int) -> bool:
+def _claim(session: Session, touch_id: int, lease: timedelta) -> bool:
     """Move a touch from pending to sending only if it is still pending.
 
     The condition sits in the UPDATE itself, so of two workers racing for the same touch
@@ -88,7 +88,7 @@ def _claim(session: Session, touch_id: int) -> bool:
     result = session.execute(
         update(Touch)
         .where(Touch.id == touch_id, Touch.state == TouchState.PENDING.value)
-        .values(state=TouchState.SENDING.value)
+        .values(state=TouchState.SENDING.value, lease_until=datetime.now(timezone.utc) + lease)
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount == 1
@@ -98,17 +98,33 @@ class Outbox:
     """Deliver pending touches, each through its identity's transport."""
 
     def __init__(
-        self, db: Database, transport_for: Callable[[str], Transport], on_sent: OnSent, now: Callable[[], datetime]
+        self,
+        db: Database,
+        transport_for: Callable[[str], Transport],
+        on_sent: OnSent,
+        now: Callable[[], datetime],
+        *,
+        lease: timedelta = timedelta(minutes=10),
+        exclusive: bool = False,
     ) -> None:
+        """``lease`` bounds how long a worker may hold a touch in "sending" before another worker
+        reconciles it; ``exclusive`` says this is the only worker, so every such touch is stale.
+        """
         self.db = db
         self.transport_for = transport_for
         self.on_sent = on_sent
         self.now = now
+        self.lease = lease
+        self.exclusive = exclusive
 
     def reconcile(self) -> int:
         """Resolve touches left in ``sending`` by a crash; return how many were settled."""
         with self.db.transaction() as session:
-            stuck = list(session.scalars(select(Touch.id).where(Touch.state == TouchState.SENDING.value)))
+            query = select(Touch.id).where(Touch.state == TouchState.SENDING.value)
+            if not self.exclusive:
+                wall_now = datetime.now(timezone.utc)
+                query = query.where(or_(Touch.lease_until.is_(None), Touch.lease_until < wall_now))
+            stuck = list(session.scalars(query))
 
         settled = 0
         for touch_id in stuck:
@@ -150,7 +166,7 @@ class Outbox:
                 return False
             if not self._may_send(session, touch):
                 return False
-            if not _claim(session, touch_id):
+            if not _claim(session, touch_id, self.lease):
                 return False  # another worker claimed it between our read and this update
             raw, envelope, recipient, message_id = touch.raw, self._envelope(session, touch), touch.to_addr, touch.message_id
             identity_id = touch.identity_id

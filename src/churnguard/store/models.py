@@ -211,6 +211,12 @@ class Touch(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Wall-clock end of the sending worker's claim; a touch still "sending" after it is
+    # reconciled by another worker. It uses real time even when the clock is simulated.
+    lease_until: Mapped[datetime | None]
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
 
 
 class Reply(Base):
@@ -260,3 +266,7 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# Tables defined in other modules register on Base.metadata when imported here.
+from churnguard.store import inbound_models  # noqa: E402,F401
