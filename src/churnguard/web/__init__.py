@@ -1,0 +1,1 @@
+"""Web endpoints churnguard serves; the ASGI app mounts their routes."""
