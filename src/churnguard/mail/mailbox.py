@@ -265,6 +265,22 @@ class ImapMailbox:
 
         return self._call(search, f"search folder {folder}")
 
+    def wait_for_changes(self, folder: str, timeout: float, *, poll_interval: float = 30.0) -> bool:
+        """Block until ``folder`` may have new mail or ``timeout`` seconds pass; True when woken early.
+
+        With IDLE (RFC 2177) the server wakes us on EXISTS. Without it the folder's UIDNEXT is
+        polled every ``poll_interval`` seconds. Either way the caller then reads with
+        ``fetch_new``, which is what decides what is new.
+        """
+
+        def wait(client: Any) -> bool:
+            client.select_folder(folder, readonly=True)
+            if b"IDLE" in client.capabilities():
+                return _idle(client, timeout)
+            return _poll(client, folder, timeout, poll_interval)
+
+        return bool(self._call(wait, f"wait on folder {folder}"))
+
     def append(self, folder: str, raw: bytes, *, seen: bool = True) -> None:
         """Store ``raw`` in ``folder`` (created when missing), as a client saves a sent copy."""
 
@@ -313,6 +329,31 @@ class ImapMailbox:
                 client.shutdown()
             except Exception:  # already closed by the peer
                 pass
+
+
+def _idle(client: Any, timeout: float) -> bool:
+    # Servers may drop an IDLE after 30 minutes (RFC 2177), so waits are cut into 25-minute turns.
+    deadline = time.monotonic() + timeout
+    client.idle()
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            responses = client.idle_check(timeout=min(left, 1500))
+            if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                return True
+        return False
+    finally:
+        client.idle_done()
+
+
+def _poll(client: Any, folder: str, timeout: float, interval: float) -> bool:
+    # Selecting again, not STATUS: RFC 3501 warns that STATUS on the selected folder may be stale.
+    start = client.select_folder(folder, readonly=True).get(b"UIDNEXT")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
+        if client.select_folder(folder, readonly=True).get(b"UIDNEXT") != start:
+            return True
+    return False
 
 
 def _is_connection_error(exc: Exception) -> bool:
