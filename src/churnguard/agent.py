@@ -8,7 +8,10 @@ counts, never customer content.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -16,16 +19,17 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session
 
 from churnguard.detect.eventstore import EventStore, open_event_store
-from churnguard.detect.scan import scan
 from churnguard.identity import active_identities
 from churnguard.keys import load_dkim_key, unsubscribe_secret
 from churnguard.mail.mailbox import Mailbox
 from churnguard.mail.transport import Transport
 from churnguard.mail_setup import make_mailbox, make_transport
+from churnguard.plays import load_playbook
 from churnguard.sequences.act import ReplyActor
 from churnguard.sequences.inbox import read_mailbox
 from churnguard.sequences.messages import Sender
 from churnguard.sequences.outbox import Outbox
+from churnguard.sequences.detection import scan_playbook
 from churnguard.sequences.start import start_sequences
 from churnguard.sequences.steps import StepRunner
 from churnguard.store.models import Identity
@@ -45,6 +49,7 @@ class PassReport:
     signals: int = 0
     started: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    stopped: int = 0
     steps_advanced: int = 0
     sent: int = 0
     reconciled: int = 0
@@ -73,8 +78,19 @@ class Agent:
         self._transports: dict[str, Transport] = {}
         self._senders: dict[str, Sender] = {}
 
-        self.steps = StepRunner(workspace.db, workspace.settings, self.sender_for, self.usage_before)
-        self.actor = ReplyActor(workspace.settings, self.sender_for)
+        self.playbook = load_playbook(workspace.root)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.steps = StepRunner(
+            workspace.db,
+            workspace.settings,
+            self.playbook,
+            self.events,
+            self.sender_for,
+            self.usage_before,
+            worker_id=self.worker_id,
+            lease=timedelta(seconds=float(workspace.settings["run.lease_seconds"])),
+        )
+        self.actor = ReplyActor(workspace.settings, self.playbook, self.sender_for)
         self.outbox = Outbox(
             workspace.db,
             self.transport_for,
@@ -122,8 +138,9 @@ class Agent:
 
         report.reconciled = self.outbox.reconcile()
 
-        signals = scan(self.events, settings, now)
-        started = start_sequences(db, settings, signals, now)
+        signals = scan_playbook(self.events, settings, self.playbook, now)
+        started = start_sequences(db, settings, self.playbook, signals, now)
+        report.stopped = self.steps.sweep_stops(now)
         report.signals, report.started, report.skipped = started.signals, started.started, started.skipped
 
         report.steps_advanced = self.steps.advance_due(now)

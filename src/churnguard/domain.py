@@ -101,6 +101,8 @@ class StepKind(Described):
 
 
 class TouchState(Described):
+    DRAFT = "draft", "composed and waiting for a human's approval; not signed yet"
+    REJECTED = "rejected", "a human rejected the draft; it is never sent"
     PENDING = "pending", "recorded with its Message-ID; not yet given to the transport"
     SENDING = "sending", "given to the transport; the outcome is not yet recorded"
     SENT = "sent", "the transport accepted it"
@@ -123,6 +125,12 @@ class StopReason(Described):
     IDENTITY_REVOKED = "identity_revoked", "the agent identity was revoked"
     NO_CONTACT = "no_contact", "the account has no contact that may be written to"
     MANUAL = "manual", "a human stopped it"
+    PAYMENT_RECOVERED = "payment_recovered", "the failed payment went through"
+    USAGE_RECOVERED = "usage_recovered", "the account's activity came back"
+    RENEWAL_SIGNED = "renewal_signed", "the account renewed"
+    ACCOUNT_CHURNED = "account_churned", "the account canceled"
+    RESUBSCRIBED = "resubscribed", "the churned account subscribed again"
+    PLAY_REMOVED = "play_removed", "the play file was removed or disabled"
 
 
 class AuditType(Described):
@@ -164,8 +172,10 @@ class Signal:
     as_of: datetime
     evidence: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
+    play: str = ""
 
     @property
     def key(self) -> str:
-        """Identify this finding: one account, one kind, one day."""
-        return f"{self.kind.value}:{self.account_id}:{self.as_of.date().isoformat()}"
+        """Identify this finding: one account, one kind, one day (and one play when it names one)."""
+        base = f"{self.kind.value}:{self.account_id}:{self.as_of.date().isoformat()}"
+        return f"{self.play}/{base}" if self.play and self.play != self.kind.value else base

@@ -18,7 +18,7 @@ from churnguard.setup_workspace import init_workspace
 from churnguard.store.models import Account, Contact
 from churnguard.workspace import Workspace
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # a Monday: 10:00 in New York, 16:00 in Berlin
 AGENT = NewIdentity(
     id="dana-agent",
     csm_id="dana",

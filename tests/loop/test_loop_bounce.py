@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email import message_from_bytes, policy
+from datetime import datetime, timezone
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -27,6 +28,12 @@ def test_bounce_moves_sequence_to_next_contact(make_loop):
     loop.deliver_to_agent(dsn_for(check_in))
     loop.run(days=0.1)
 
+    # 17:24 UTC is after hours in Berlin: the step waits for 09:00 there (08:00 UTC in March).
+    assert loop.messages_for(SECOND) == []
+    with loop.workspace.db.transaction() as session:
+        assert session.scalar(select(Sequence.due_at)) == datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc)
+    loop.clock.set(datetime(2026, 3, 3, 8, 30, tzinfo=timezone.utc))
+    loop.run()
     assert len(loop.messages_for(CUSTOMER)) == 1
     assert len(loop.messages_for(SECOND)) == 1
     with loop.workspace.db.transaction() as session:

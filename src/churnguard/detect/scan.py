@@ -15,6 +15,7 @@ from churnguard.config import Settings
 from churnguard.detect.eventstore import EventStore, as_utc_datetime
 from churnguard.detect.triggers import (
     PAYMENT_FAILED,
+    churned_query,
     failed_payment_query,
     silent_churn_query,
     silent_churn_windows,
@@ -118,3 +119,15 @@ def _plain_number(value: float) -> float | int:
 
 def _day(text: str) -> str:
     return text[:10]
+
+
+def churned_signals(store: EventStore, as_of: datetime, within_days: int) -> list[Signal]:
+    """Return a ``churned`` signal for each account canceled within the window."""
+    query = churned_query(as_of, within_days)
+    signals = []
+    for account_id, canceled_at in store.query(query.sql, query.params):
+        when = as_utc_datetime(canceled_at)
+        evidence = {"canceled_at": when.isoformat(), "within_days": within_days}
+        summary = f"subscription canceled on {_day(evidence['canceled_at'])}"
+        signals.append(Signal(str(account_id), SignalKind.CHURNED, as_of, evidence, summary))
+    return signals

@@ -155,3 +155,25 @@ def _activity_type_filter(setting: str) -> tuple[str, dict[str, Any]]:
     names = {f"billing_type_{i}": name for i, name in enumerate(BILLING_EVENT_TYPES)}
     clause = f"type NOT IN ({', '.join(':' + key for key in names)}) AND type NOT LIKE :billing_prefix"
     return clause, {**names, "billing_prefix": BILLING_TYPE_PREFIX + "%"}
+
+
+SUBSCRIPTION_CANCELED = "subscription_canceled"
+
+
+def churned_query(as_of: datetime, within_days: int) -> Query:
+    """Build the query that lists accounts whose latest cancellation falls in the last ``within_days``.
+
+    Each row is ``(account_id, canceled_at)``. Whether the account is still canceled is the
+    caller's check against the state store, which knows about re-subscriptions.
+    """
+    if within_days < 1:
+        raise ConfigError(f"invalid churned window {within_days}; use at least 1 day")
+    end = ensure_utc(as_of)
+    params = {"start": end - timedelta(days=within_days), "end": end, "canceled": SUBSCRIPTION_CANCELED}
+    sql = """
+SELECT account_id, MAX(occurred_at) AS canceled_at
+FROM events
+WHERE type = :canceled AND occurred_at >= :start AND occurred_at < :end
+GROUP BY account_id
+ORDER BY account_id"""
+    return Query(sql, params)

@@ -1,5 +1,6 @@
-"""Play definitions: which signal starts a play and which steps it runs."""
+"""Plays: files that say which signal starts a sequence, for whom, and which steps it runs."""
 
-from churnguard.plays.definitions import PLAYS, PlayDefinition, StepSpec, play_for_signal
+from churnguard.plays.loader import PlayBook, load_play_file, load_playbook
+from churnguard.plays.schema import Play, StepSpec
 
-__all__ = ["PLAYS", "PlayDefinition", "StepSpec", "play_for_signal"]
+__all__ = ["Play", "PlayBook", "StepSpec", "load_play_file", "load_playbook"]

@@ -11,6 +11,7 @@ from datetime import date
 
 from churnguard.domain import MessageKind
 from churnguard.replies.bounce import find_bounce
+from churnguard.replies.departed import departure_kind
 from churnguard.replies.ooo import find_return_date, looks_out_of_office
 from churnguard.replies._charset import header_to_text
 from churnguard.replies.parse import InboundMessage
@@ -39,6 +40,8 @@ class NonHuman:
     return_date: date | None = None
     original_message_id: str | None = None
     envelope_token: str | None = None
+    departed: str | None = None
+    """``left`` or ``unmonitored`` when nobody reads the address any more, else None."""
 
 
 def detect_nonhuman(msg: InboundMessage) -> NonHuman | None:
@@ -50,6 +53,12 @@ def detect_nonhuman(msg: InboundMessage) -> NonHuman | None:
                         None, bounce.original_message_id, token)
 
     header_reason = automatic_header_reason(msg)
+    departed = departure_kind(msg.subject, msg.text)
+    if departed is not None and (header_reason is not None or not _forwarded_by_rule(msg)):
+        reason = f"{departed} notice ({header_reason or 'text only'})"
+        return NonHuman(MessageKind.AUTO_REPLY, reason, original_message_id=msg.in_reply_to,
+                        envelope_token=token, departed=departed)
+
     if looks_out_of_office(msg.subject, msg.text, header_reason is not None):
         reason = f"absence notice ({header_reason or 'text only'})"
         return NonHuman(MessageKind.OUT_OF_OFFICE, reason, return_date=_return_date(msg),

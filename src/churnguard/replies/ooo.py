@@ -40,7 +40,8 @@ OOO_TEXT = re.compile(
 OOO_EVIDENCE = re.compile(
     r"\b(back|return|returning)\b|limited access|upon my return|urgent|in my absence|"
     r"zur(ü|ue)ck|wieder|dringend|vertretung|retour|urgence|vuelta|regres|urgente|volta|"
-    r"retorno|terug|dringend|ritorno|rientr|urgenti|戻り|出社|までの間",
+    r"retorno|terug|dringend|ritorno|rientr|urgenti|urgenc|urg(ê|e)ncia|urgenz|\bhasta\b|\bat(é|e)\b|"
+    r"\bfino al\b|お急ぎ|戻り|出社|まで",
     _I,
 )
 

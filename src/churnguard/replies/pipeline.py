@@ -36,6 +36,7 @@ class ReplyReading:
     message: InboundMessage = field(repr=False)
     original_message_id: str | None = None
     envelope_token: str | None = None
+    departed: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict: no customer text beyond the visible reply."""
@@ -52,6 +53,7 @@ class ReplyReading:
             "in_reply_to": self.message.in_reply_to,
             "original_message_id": self.original_message_id,
             "envelope_token": self.envelope_token,
+            "departed": self.departed,
         }
 
 
@@ -74,6 +76,7 @@ def read_reply(
         reading.return_date = machine.return_date
         reading.original_message_id = machine.original_message_id
         reading.envelope_token = machine.envelope_token
+        reading.departed = machine.departed
         return reading
 
     visible = strip_reply(msg.text)

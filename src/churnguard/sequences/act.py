@@ -20,8 +20,12 @@ from churnguard.replies.pipeline import ReplyReading
 from churnguard.sequences import messages, state
 from churnguard.sequences.inbox import angle
 from churnguard.sequences.outbox import prepare
-from churnguard.sequences.steps import SenderLookup, handoff_body
-from churnguard.store.models import Contact, Human, Identity, Reply, Sequence, Step, Touch
+from churnguard.plays import PlayBook
+from churnguard.plays.schema import OnReply
+from churnguard.sequences.approvals import needs_approval, queue_draft
+from churnguard.sequences.drafting import handoff_body
+from churnguard.sequences.steps import SenderLookup
+from churnguard.store.models import Account, Contact, Human, Identity, Reply, Sequence, Step, Touch
 from churnguard.vault import vault_get
 
 log = logging.getLogger("churnguard.sequences")
@@ -30,6 +34,7 @@ log = logging.getLogger("churnguard.sequences")
 @dataclass
 class ReplyActor:
     settings: Settings
+    playbook: PlayBook
     sender_for: SenderLookup
 
     def __call__(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
@@ -45,15 +50,33 @@ class ReplyActor:
             return  # nothing in flight to act on; the reply is recorded for the CSM
 
         if verdict == Verdict.OUT_OF_OFFICE:
-            self._pause(sequence, reading, now)
-        elif verdict == Verdict.SAVE:
+            self._pause(session, sequence, reading, now)
+            return
+        if not verdict.is_human:
+            return
+
+        play = self.playbook.get(sequence.play)
+        actions = play.on_reply if play is not None else OnReply()
+        action = {Verdict.SAVE: actions.save, Verdict.LOST: actions.lost, Verdict.TALK_TO_HUMAN: actions.talk_to_human}[verdict]
+        self._do(action, session, reply, reading, sequence, now)
+
+    def _do(self, action: str, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence, now: datetime) -> None:
+        """Carry out a play's reply action: book_call, handoff, stop or notify_and_stop."""
+        reason = {
+            Verdict.SAVE: StopReason.REPLY_SAVE,
+            Verdict.LOST: StopReason.REPLY_LOST,
+            Verdict.TALK_TO_HUMAN: StopReason.HANDED_OFF,
+        }[reading.verdict]
+        if action == "book_call":
             self._offer_call(session, reply, reading, sequence, now)
-        elif verdict == Verdict.LOST:
-            self._note_to_csm(session, reply, sequence, "The customer said no to the save sequence.", now)
-            state.stop(session, sequence, StopReason.REPLY_LOST, now)
-        elif verdict == Verdict.TALK_TO_HUMAN:
+        elif action == "handoff":
             self._note_to_csm(session, reply, sequence, "The customer's reply needs a person.", now)
-            state.close(session, sequence, SequenceState.HANDED_OFF, now, "talk_to_human")
+            state.close(session, sequence, SequenceState.HANDED_OFF, now, reading.verdict.value)
+        elif action == "notify_and_stop":
+            self._note_to_csm(session, reply, sequence, f"The customer's reply was read as {reading.verdict.value}.", now)
+            state.stop(session, sequence, reason, now)
+        else:
+            state.stop(session, sequence, reason, now)
 
     def _offer_call(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence, now: datetime) -> None:
         try:
@@ -113,6 +136,12 @@ class ReplyActor:
             references=thread_references(theirs or earlier, parent) if parent else earlier,
             calendar=invite,
         )
+        account = session.get(Account, sequence.account_id)
+        play = self.playbook.get(sequence.play)
+        policy = needs_approval(self.playbook, play, account) if play is not None and account is not None else None
+        if policy is not None:
+            queue_draft(session, sequence, None, prepared, policy, now)  # approval sends it and ends the sequence
+            return
         touch = prepare(session, sequence, None, prepared, now)
         state.audit(session, sequence, AuditType.CALL_OFFERED, now, {"touch_id": touch.id, "slots": [s.isoformat() for s in slots]})
         state.stop(session, sequence, StopReason.REPLY_SAVE, now)
@@ -138,13 +167,15 @@ class ReplyActor:
         )
         prepare(session, sequence, None, prepared, now)
 
-    def _pause(self, sequence: Sequence, reading: ReplyReading, now: datetime) -> None:
+    def _pause(self, session: Session, sequence: Sequence, reading: ReplyReading, now: datetime) -> None:
+        """Hold the sequence until the contact is back; the step that was due keeps its place."""
         if reading.return_date is None:
             return  # no date given: the next step's own wait applies
         resume = datetime.combine(reading.return_date, time(9, 0), timezone.utc)
-        if sequence.due_at is not None and sequence.due_at >= resume:
-            return
+        if sequence.due_at is None or sequence.due_at >= resume:
+            return  # a touch is in flight, or the next step already falls after the return
         state.schedule(sequence, SequenceState.PAUSED, resume, now)
+        state.audit(session, sequence, AuditType.SEQUENCE_PAUSED, now, {"until": resume.isoformat()})
 
     def _bounce(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
         if reading.permanent is False:

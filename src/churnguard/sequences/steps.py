@@ -1,68 +1,134 @@
-"""Advance due sequences: compose and queue the next step's touch, and move on once it is sent."""
+"""Advance due sequences: claim them, check stops, windows and caps, then queue the step's touch.
+
+Workers claim due sequences with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any
+number of workers share the work; a lease left by a killed worker expires and another takes
+over). Leases run on wall-clock time, due times on the program's clock.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from churnguard.compose import DraftContext, GuardViolation, compose
 from churnguard.config import Settings
-from churnguard.domain import SequenceState, StepKind, StopReason
+from churnguard.detect.eventstore import EventStore
+from churnguard.domain import AuditType, SequenceState, StepKind, StopReason
 from churnguard.errors import StateError
 from churnguard.identity import require_active
-from churnguard.mail.message import reply_subject, thread_references
-from churnguard.sequences import messages, state
+from churnguard.plays import Play, PlayBook
+from churnguard.sequences import pacing, state
+from churnguard.sequences.approvals import needs_approval, queue_draft
+from churnguard.sequences.drafting import Drafter, DraftRejected, UsageLookup, handoff_body, sent_to_contact  # noqa: F401
 from churnguard.sequences.messages import Sender
 from churnguard.sequences.outbox import prepare
+from churnguard.sequences.stops import stop_reason
+from churnguard.sequences.timing import after_wait, next_send_time, parse_holidays
 from churnguard.store.db import Database
-from churnguard.store.models import Human, Sequence, SignalRow, Step, Touch
+from churnguard.store.models import Account, Identity, Sequence, SignalRow, Step, Touch
 from churnguard.vault import AccountFacts, ContactFacts, vault_get
 
 log = logging.getLogger("churnguard.sequences")
 
 DUE_STATES = (SequenceState.SCHEDULED.value, SequenceState.WAITING.value, SequenceState.PAUSED.value)
-
-UsageLookup = Callable[[str, dict], tuple[tuple[str, int], ...]]
 SenderLookup = Callable[[Session, str], Sender]
+CLAIM_BATCH = 200
 
 
 @dataclass
 class StepRunner:
     db: Database
     settings: Settings
+    playbook: PlayBook
+    events: EventStore
     sender_for: SenderLookup
     usage_before: UsageLookup
+    worker_id: str = "worker"
+    lease: timedelta = timedelta(minutes=5)
+    drafter: Drafter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.drafter = Drafter(self.settings, self.usage_before)
+        self.holidays = parse_holidays(str(self.settings["send.holidays"]))
+        self.caps = pacing.Caps(
+            contact_min_days=0,
+            account_max_per_week=int(self.settings["pacing.account_max_per_week"]),
+            mailbox_max_per_day=int(self.settings["pacing.mailbox_max_per_day"]),
+        )
+
+    # -- claiming ---------------------------------------------------------------------
+
+    def claim_due(self, now: datetime, limit: int = CLAIM_BATCH) -> list[int]:
+        """Lease up to ``limit`` due sequences for this worker and return their ids."""
+        wall_now = datetime.now(timezone.utc)
+        with self.db.transaction() as session:
+            query = (
+                select(Sequence.id)
+                .where(
+                    Sequence.open_key.is_not(None),
+                    Sequence.state.in_(DUE_STATES),
+                    Sequence.due_at <= now,
+                    or_(Sequence.lease_until.is_(None), Sequence.lease_until < wall_now),
+                )
+                .order_by(Sequence.due_at, Sequence.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    update(Sequence)
+                    .where(Sequence.id.in_(ids))
+                    .values(lease_owner=self.worker_id, lease_until=wall_now + self.lease)
+                    .execution_options(synchronize_session=False)
+                )
+        return ids
 
     def advance_due(self, now: datetime) -> int:
-        """Queue the touch of every due step; return how many sequences moved."""
-        with self.db.transaction() as session:
-            due = list(
-                session.scalars(
-                    select(Sequence.id)
-                    .where(Sequence.open_key.is_not(None), Sequence.state.in_(DUE_STATES), Sequence.due_at <= now)
-                    .order_by(Sequence.due_at, Sequence.id)
-                )
-            )
+        """Queue the touch of every due step; return how many sequences were handled."""
+        handled = 0
+        while True:
+            claimed = self.claim_due(now)
+            for sequence_id in claimed:
+                with self.db.transaction() as session:
+                    sequence = session.get(Sequence, sequence_id)
+                    if sequence is not None and sequence.lease_owner == self.worker_id:
+                        if sequence.open_key is not None:
+                            self._advance(session, sequence, now)
+                        sequence.lease_owner = None
+                        sequence.lease_until = None
+                        handled += 1
+            if len(claimed) < CLAIM_BATCH:
+                return handled
 
-        moved = 0
-        for sequence_id in due:
-            with self.db.transaction() as session:
-                sequence = session.get(Sequence, sequence_id)
-                if sequence is not None and sequence.open_key is not None:
-                    self._advance(session, sequence, now)
-                    moved += 1
-        return moved
+    # -- one step ---------------------------------------------------------------------
 
     def _advance(self, session: Session, sequence: Sequence, now: datetime) -> None:
+        identity = session.get(Identity, sequence.identity_id)
+        if identity is not None and identity.state == "suspended":
+            state.schedule(sequence, SequenceState(sequence.state), now + timedelta(hours=1), now)
+            return  # resumes with the identity
         try:
             identity = require_active(session, sequence.identity_id, "mail:send")
         except StateError:
             state.stop(session, sequence, StopReason.IDENTITY_REVOKED, now)
+            return
+
+        if sequence.state == SequenceState.PAUSED.value:
+            sequence.state = SequenceState.SCHEDULED.value
+            state.audit(session, sequence, AuditType.SEQUENCE_RESUMED, now, {"step_index": sequence.step_index})
+
+        play = self.playbook.get(sequence.play)
+        if play is None or not play.enabled:
+            state.stop(session, sequence, StopReason.PLAY_REMOVED, now)
+            return
+        reason = stop_reason(session, self.events, play, sequence, now)
+        if reason is not None:
+            self._stop(session, sequence, reason, now)
             return
 
         facts = vault_get(session, identity, sequence.account_id)
@@ -77,76 +143,65 @@ class StepRunner:
             state.close(session, sequence, SequenceState.COMPLETED, now, None)
             return
 
-        sender = self.sender_for(session, identity.id)
         if step.kind == StepKind.HANDOFF.value:
-            prepared = self._handoff(session, sequence, step, facts, sender, now)
-        else:
-            prepared = self._step_touch(session, sequence, step, facts, contact, sender, now)
-        if prepared is None:
+            self._queue_handoff(session, sequence, step, facts, now)
+        elif self._may_write_now(session, sequence, play, contact, now):
+            self._queue_touch(session, sequence, step, play, facts, contact, now)
+
+    def _may_write_now(self, session: Session, sequence: Sequence, play: Play, contact: ContactFacts, now: datetime) -> bool:
+        """Reschedule into the contact's send window and under the pacing caps; True when it may go now."""
+        earliest = next_send_time(now, play.send_window, contact.timezone, self.holidays)
+
+        caps = pacing.Caps(play.pacing.min_days_between_touches, self.caps.account_max_per_week, self.caps.mailbox_max_per_day)
+        blocked = pacing.blocked_until(
+            session, caps, contact_email=contact.email, account_id=sequence.account_id, identity_id=sequence.identity_id, now=now
+        )
+        if blocked is not None:
+            earliest = max(earliest, next_send_time(blocked, play.send_window, contact.timezone, self.holidays))
+
+        if earliest <= now:
+            return True
+        state.schedule(sequence, SequenceState(sequence.state), earliest, now)
+        log.info("sequence %s waits for its send window or pacing until %s", sequence.id, earliest.isoformat())
+        return False
+
+    def _queue_touch(self, session, sequence, step, play, facts, contact, now) -> None:  # type: ignore[no-untyped-def]
+        sender = self.sender_for(session, sequence.identity_id)
+        try:
+            prepared = self.drafter.step_touch(session, sequence, step, play, facts, contact, sender, now)
+        except DraftRejected as exc:
+            log.error("sequence %s: draft rejected by the guard (%s); handing off", sequence.id, exc)
+            state.close(session, sequence, SequenceState.HANDED_OFF, now, "draft_rejected")
             return
 
+        account = session.get(Account, sequence.account_id)
+        policy = needs_approval(self.playbook, play, account) if account else None
+        if policy is not None:
+            queue_draft(session, sequence, step.id, prepared, policy, now)
+            return
+        prepare(session, sequence, step.id, prepared, now)
+        state.schedule(sequence, SequenceState(sequence.state), None, now)
+        if sequence.play == "failed_payment" and account is not None:
+            _record_dunning(account, step.index + 1)
+
+    def _queue_handoff(self, session: Session, sequence: Sequence, step: Step, facts: AccountFacts, now: datetime) -> None:
+        sender = self.sender_for(session, sequence.identity_id)
+        prepared = self.drafter.handoff(session, sequence, step, facts, sender, now)
+        if prepared is None:
+            state.stop(session, sequence, StopReason.NO_CONTACT, now)
+            return
         prepare(session, sequence, step.id, prepared, now)
         state.schedule(sequence, SequenceState(sequence.state), None, now)
 
-    def _step_touch(self, session, sequence, step, facts, contact, sender, now):  # type: ignore[no-untyped-def]
-        signal = session.get(SignalRow, sequence.signal_id) if sequence.signal_id else None
-        evidence = dict(signal.evidence) if signal else {}
-        csm = session.get(Human, sender.identity.csm_id)
-        context = DraftContext(
-            facts=facts,
-            contact=contact,
-            csm_name=csm.name if csm else sender.identity.display_name,
-            company_name=self.settings["company_name"],
-            play=sequence.play,
-            angle=step.angle,
-            today=now.date(),
-            evidence=evidence,
-            usage_before=self.usage_before(sequence.account_id, evidence),
-            update_card_url=self.settings["plays.failed_payment.update_card_url"],
-        )
+    def _stop(self, session: Session, sequence: Sequence, reason: StopReason, now: datetime) -> None:
+        if reason == StopReason.PAYMENT_RECOVERED:
+            account = session.get(Account, sequence.account_id)
+            if account is not None:
+                account.payment_status = "ok"
+                account.attributes = {k: v for k, v in (account.attributes or {}).items() if k != "dunning_step"}
+        state.stop(session, sequence, reason, now)
 
-        earlier = _sent_to_contact(session, sequence)
-        try:
-            draft = compose(context, thread_subject=reply_subject(sequence.subject) if earlier else None)
-        except GuardViolation as exc:
-            log.error("sequence %s: draft rejected by the guard (%s); handing off", sequence.id, exc)
-            state.close(session, sequence, SequenceState.HANDED_OFF, now, "draft_rejected")
-            return None
-
-        if not sequence.subject:
-            sequence.subject = draft.subject
-        parent = earlier[-1].message_id if earlier else None
-        chain = thread_references([t.message_id for t in earlier[:-1]], parent) if parent else []
-        return messages.to_contact(
-            sender,
-            key=f"seq:{sequence.id}:step:{step.index}:contact:{contact.id}",
-            kind="step",
-            contact_id=contact.id,
-            to_addr=contact.email,
-            to_name=contact.name,
-            subject=draft.subject,
-            body=draft.body,
-            now=now,
-            in_reply_to=parent,
-            references=chain,
-        )
-
-    def _handoff(self, session, sequence, step, facts, sender, now):  # type: ignore[no-untyped-def]
-        csm = session.get(Human, sender.identity.csm_id)
-        if csm is None:
-            state.stop(session, sequence, StopReason.NO_CONTACT, now)
-            return None
-        body = handoff_body(session, sequence, facts, "The customer has not answered the save sequence.")
-        return messages.to_csm(
-            sender,
-            key=f"seq:{sequence.id}:step:{step.index}:handoff",
-            kind="handoff",
-            csm_email=csm.email,
-            csm_name=csm.name,
-            subject=f"Hand-off: {facts.name} ({sequence.play})",
-            body=body,
-            now=now,
-        )
+    # -- after a send -----------------------------------------------------------------
 
     def on_sent(self, session: Session, touch: Touch, now: datetime) -> None:
         """Move the sequence on once the transport accepted its step's touch."""
@@ -166,8 +221,42 @@ class StepRunner:
         if following is None:
             state.close(session, sequence, SequenceState.COMPLETED, now, None)
             return
-        following.due_at = now + timedelta(days=following.wait_days)
+        following.due_at = self._following_due(session, sequence, following, now)
         state.schedule(sequence, SequenceState.WAITING, following.due_at, now)
+
+    def _following_due(self, session: Session, sequence: Sequence, following: Step, now: datetime) -> datetime:
+        play = self.playbook.get(sequence.play)
+        contact_zone = _contact_zone(session, sequence)
+        if play is None:
+            return now + timedelta(days=following.wait_days)
+
+        due = after_wait(now, following.wait_days, play.send_window, contact_zone, self.holidays)
+        retry = _next_billing_retry(session, sequence)
+        if retry is not None and following.kind == StepKind.TOUCH.value:
+            # Remind the day before the billing system tries the card again.
+            before_retry = next_send_time(retry - timedelta(days=1), play.send_window, contact_zone, self.holidays)
+            if now < before_retry < due:
+                due = before_retry
+        return due
+
+    # -- sweep ------------------------------------------------------------------------
+
+    def sweep_stops(self, now: datetime) -> int:
+        """Check stop conditions of every open sequence that is not due (events may have arrived)."""
+        stopped = 0
+        with self.db.transaction() as session:
+            open_ids = list(session.scalars(select(Sequence.id).where(Sequence.open_key.is_not(None))))
+        for sequence_id in open_ids:
+            with self.db.transaction() as session:
+                sequence = session.get(Sequence, sequence_id)
+                play = self.playbook.get(sequence.play) if sequence else None
+                if sequence is None or play is None or sequence.open_key is None:
+                    continue
+                reason = stop_reason(session, self.events, play, sequence, now)
+                if reason is not None:
+                    self._stop(session, sequence, reason, now)
+                    stopped += 1
+        return stopped
 
 
 def _writable_contact(facts: AccountFacts, contact_id: int) -> ContactFacts | None:
@@ -177,32 +266,26 @@ def _writable_contact(facts: AccountFacts, contact_id: int) -> ContactFacts | No
     return facts.main_contact
 
 
-def _sent_to_contact(session: Session, sequence: Sequence) -> list[Touch]:
-    query = (
-        select(Touch)
-        .where(Touch.sequence_id == sequence.id, Touch.kind == "step", Touch.state == "sent")
-        .order_by(Touch.id)
-    )
-    return list(session.scalars(query))
+def _contact_zone(session: Session, sequence: Sequence) -> str:
+    from churnguard.store.models import Contact
+
+    contact = session.get(Contact, sequence.contact_id)
+    return contact.timezone if contact else "UTC"
 
 
-def handoff_body(session: Session, sequence: Sequence, facts: AccountFacts, why: str, reply_text: str = "") -> str:
-    """Write the context a CSM needs to take over: the account, the signal, what was sent, the reply."""
+def _next_billing_retry(session: Session, sequence: Sequence) -> datetime | None:
     signal = session.get(SignalRow, sequence.signal_id) if sequence.signal_id else None
-    touches = _sent_to_contact(session, sequence)
-    lines = [
-        why,
-        "",
-        f"Account: {facts.name} ({facts.account_id})",
-        f"Plan: {facts.plan or '-'}",
-        f"Renewal: {facts.renewal_date.isoformat() if facts.renewal_date else '-'}",
-        f"Play: {sequence.play} (sequence {sequence.id})",
-        f"Signal: {signal.summary if signal else '-'}",
-        f"Messages sent: {len(touches)}",
-    ]
-    for touch in touches:
-        sent = touch.sent_at.date().isoformat() if touch.sent_at else "-"
-        lines.append(f"  - {sent}: {touch.subject}")
-    if reply_text:
-        lines += ["", "Their reply:", "", reply_text.strip()]
-    return "\n".join(lines) + "\n"
+    attempt = (signal.evidence or {}).get("next_payment_attempt") if signal else None
+    if not attempt:
+        return None
+    if isinstance(attempt, (int, float)):
+        return datetime.fromtimestamp(attempt, timezone.utc)
+    return datetime.fromisoformat(str(attempt))
+
+
+def _record_dunning(account: Account, step_number: int) -> None:
+    """Note the dunning step on the account record; no one is paged for it."""
+    attributes = dict(account.attributes or {})
+    attributes["dunning_step"] = step_number
+    account.attributes = attributes
+    account.payment_status = "failed"

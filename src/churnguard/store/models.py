@@ -169,6 +169,8 @@ class Sequence(Base):
     updated_at: Mapped[datetime]
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None]
+    # Account facts at the start that stop conditions compare against (status, renewal date).
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Step(Base):

@@ -24,12 +24,14 @@ def upgrade() -> None:
         batch.create_index("ix_touches_identity_sent", ["identity_id", "sent_at"])
         batch.create_index("ix_touches_to_sent", ["to_addr", "sent_at"])
     with op.batch_alter_table("sequences") as batch:
+        batch.add_column(sa.Column("context", sa.JSON(), nullable=True))
         batch.create_index("ix_sequences_due", ["state", "due_at"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sequences") as batch:
         batch.drop_index("ix_sequences_due")
+        batch.drop_column("context")
     with op.batch_alter_table("touches") as batch:
         batch.drop_index("ix_touches_to_sent")
         batch.drop_index("ix_touches_identity_sent")
