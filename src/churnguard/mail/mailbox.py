@@ -41,15 +41,17 @@ class MailboxCursor:
 
     uidvalidity: int | None
     last_uid: int
+    token: str | None = None
+    """An opaque resume token, for mailboxes such as the hosted API that page with one."""
 
     def to_json(self) -> str:
-        return json.dumps({"uidvalidity": self.uidvalidity, "last_uid": self.last_uid})
+        return json.dumps({"uidvalidity": self.uidvalidity, "last_uid": self.last_uid, "token": self.token})
 
     @classmethod
     def from_json(cls, text: str) -> "MailboxCursor":
         try:
             data = json.loads(text)
-            return cls(uidvalidity=data["uidvalidity"], last_uid=int(data["last_uid"]))
+            return cls(uidvalidity=data["uidvalidity"], last_uid=int(data["last_uid"]), token=data.get("token"))
         except (ValueError, KeyError, TypeError):
             raise ConfigError(f"invalid mailbox cursor {text[:80]!r}: expected JSON with uidvalidity and last_uid") from None
 
