@@ -226,3 +226,24 @@ def _message_id(raw: bytes) -> str:
         if line.lower().startswith(b"message-id:"):
             return line.split(b":", 1)[1].strip().decode()
     return ""
+
+
+def test_maildir_crash_before_sent_copy_is_not_delivered_twice(tmp_path: Path, make_message, monkeypatch) -> None:  # noqa: ANN001
+    msg = make_message()
+    raw = build_message(msg)
+    transport = MaildirTransport(tmp_path, sent_folder_owner="agent@agent.test")
+
+    def crash(self, raw: bytes) -> str:  # noqa: ANN001
+        raise SystemExit("killed between delivery and the sent copy")
+
+    monkeypatch.setattr(MaildirTransport, "_store_sent_copy", crash)
+    with pytest.raises(SystemExit):
+        transport.send(raw, envelope_from="agent@agent.test", recipients=["customer@customer.test"], message_id=msg.message_id)
+    monkeypatch.undo()
+
+    restarted = MaildirTransport(tmp_path, sent_folder_owner="agent@agent.test")
+    assert restarted.was_sent(msg.message_id) is False
+    restarted.send(raw, envelope_from="agent@agent.test", recipients=["customer@customer.test"], message_id=msg.message_id)
+    inbox = tmp_path / "customer.test" / "customer" / "Maildir" / "new"
+    assert len(list(inbox.iterdir())) == 1
+    assert restarted.was_sent(msg.message_id) is True

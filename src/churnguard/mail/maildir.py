@@ -3,11 +3,14 @@
 Each recipient gets a copy in ``root/<domain>/<local part>/Maildir``, the layout the test
 Postfix and Dovecot use, so the same tree can be read back with MaildirMailbox. A "+tag"
 in the local part is dropped, as Postfix does with ``recipient_delimiter = +``. The sent
-copy goes to the Sent folder of ``sent_folder_owner``, which ``was_sent`` searches.
+copy goes to the Sent folder of ``sent_folder_owner``, which ``was_sent`` searches. A
+crash between delivery and the sent copy is safe: the retry skips recipients that already
+hold the message.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mailbox as stdlib_mailbox
 from pathlib import Path
 
@@ -42,21 +45,36 @@ class MaildirTransport:
     def send(self, raw: bytes, *, envelope_from: str, recipients: list[str], message_id: str) -> str:
         check_envelope(self.name, envelope_from, recipients)
         try:
-            # Recipients first, sent copy last: the sent copy is the proof of sending.
-            # NOTE: a crash between the two leaves delivered mail without a sent copy, so a
-            # retry after reconciliation delivers it a second time.
+            # An intent file marks a send in progress. If it is still there, an earlier attempt
+            # died after delivering to some recipients but before the sent copy was stored,
+            # so recipients that already hold this Message-ID are skipped.
+            intent = self._intent_path(message_id)
+            retry = intent.exists()
+            intent.parent.mkdir(parents=True, exist_ok=True)
+            intent.write_bytes(b"")
             for recipient in recipients:
-                path = maildir_path(self.root, recipient)
-                ensure_maildir(path)
-                box = stdlib_mailbox.Maildir(path, factory=None, create=True)
-                box.add(_with_return_path(raw, envelope_from))
-            sent = self.sent_mailbox.open_folder(SENT_FOLDER, create=True)
-            key = sent.add(raw)
+                self._deliver(raw, envelope_from, recipient, message_id, check_first=retry)
+            key = self._store_sent_copy(raw)
+            intent.unlink()
         except OSError as exc:
             raise TransportError(
                 f"the maildir transport could not write below {self.root}: {exc.strerror}", retryable=True
             ) from exc
         return f"maildir:{key}"
+
+    def _deliver(self, raw: bytes, envelope_from: str, recipient: str, message_id: str, *, check_first: bool) -> None:
+        path = maildir_path(self.root, recipient)
+        ensure_maildir(path)
+        if check_first and MaildirMailbox(path).find_message_id("INBOX", message_id):
+            return
+        stdlib_mailbox.Maildir(path, factory=None, create=True).add(_with_return_path(raw, envelope_from))
+
+    def _store_sent_copy(self, raw: bytes) -> str:
+        return self.sent_mailbox.open_folder(SENT_FOLDER, create=True).add(raw)
+
+    def _intent_path(self, message_id: str) -> Path:
+        digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
+        return self.sent_mailbox.path.parent / "churnguard-sending" / digest  # outside the Maildir, so IMAP sees no folder
 
     def was_sent(self, message_id: str) -> bool | None:
         return self.sent_mailbox.find_message_id(SENT_FOLDER, message_id)
