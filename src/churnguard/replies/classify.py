@@ -1,139 +1,86 @@
-"""A first, rules-based verdict for the visible text of a human reply.
+"""The verdict for the visible text of a human reply: save, lost, unsubscribe or a hand-off.
 
-English first, with basic German, French and Spanish keywords. The rules favour handing a
-reply to a person: anything mixed, conditional or unclear becomes ``talk_to_human``. Text that
-tries to instruct an AI agent is flagged and always goes to a person.
+Three layers, in this order:
+
+1. cues (``cues.py``): text that tries to instruct an AI agent or to extract other accounts'
+   data is ``talk_to_human`` and flagged ``prompt_injection``. A request to stop writing is
+   ``unsubscribe``.
+2. the shipped verdict model, a linear model over word and character n-grams trained on the
+   labeled corpus in ``corpus/replies`` by ``tools/train_reply_model.py``;
+3. a confidence floor: when the model's top probability is below ``min_confidence`` the
+   verdict is ``talk_to_human``, because a person reading an unclear reply costs less than a
+   wrong automatic step.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from churnguard.domain import Verdict
+from churnguard.errors import ConfigError
+from churnguard.replies import cues
+from churnguard.replies.features import phrase, visible_lines
+from churnguard.replies.model import SHIPPED_MODEL, LinearModel, load_shipped
 
-_I = re.IGNORECASE
-MIN_CONFIDENCE = 0.5
-
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions?|prompts?|rules|guidelines)\b|"
-    r"system prompt|\byou are now\b|developer mode|jailbreak|\b100\s?% (off|discount)\b|"
-    r"\bact as (an?|my)\b|\bas an ai\b|new instructions",
-    _I,
-)
-_UNSUBSCRIBE = re.compile(
-    r"\bunsubscribe\b|\bstop (e-?mailing|emails|contacting|writing|sending|messaging)\b|"
-    r"\bremove me\b|\btake me off\b|\bdo not (e-?mail|contact|write)\b|"
-    r"\bdon'?t (e-?mail|contact|write to) me\b|\bno more (e-?mails|messages)\b|\bopt(-| )?out\b|"
-    r"\babmelden\b|keine (e-?mails|nachrichten) mehr|\bdésinscri|\bdesinscri|"
-    r"ne (plus )?m'(é|e)crivez plus|darme de baja|\bdar de baja\b|no me escrib(a|an) m(á|a)s|"
-    r"dejen? de escribirme",
-    _I,
-)
-_LOST = re.compile(
-    r"\bnot interested\b|\bno longer (interested|need|needed|using)\b|\bnot renewing\b|"
-    r"\bwon'?t (be )?renew(ing)?\b|\bwe('re| are| have|'ve)? (decided to )?(leav|switch|mov|cancel)"
-    r"\w*\b|\bswitched to\b|\bgoing with (another|a different|a competitor)\b|"
-    r"\bclos(e|ing) (our|my|the) account\b|\bcancel (our|my|the) (account|subscription|plan)\b|"
-    r"\b(chose|chosen|picked) (another|a different)\b|\bno thanks\b|\bnot for us\b|"
-    r"kein interesse|nicht interessiert|wir (kündigen|wechseln)|gekündigt|"
-    r"pas int(é|e)ress(é|e)|nous (partons|r(é|e)silions|changeons)|"
-    r"no (me|nos) interesa|no estamos interesados|vamos a cancelar|nos vamos",
-    _I,
-)
-_SAVE = re.compile(
-    r"\bsounds (good|great)\b|\bhappy to (chat|talk|stay|continue|hop on)\b|"
-    r"\blet'?s (talk|chat|do it|schedule|meet|set)\b|\b(i'?m|we'?re|i am|we are) interested\b|"
-    r"\binterested\b|\b(book|schedule|set up) (a|the) (call|meeting|chat)\b|\bworks for me\b|"
-    r"\bwe('ll| will) stay\b|\bwe('re| are) staying\b|\bcount (us|me) in\b|\b(yes|yeah|yep|sure)\b|"
-    r"\b(monday|tuesday|wednesday|thursday|friday|tomorrow|next week)\b|"
-    r"\b(montag|dienstag|mittwoch|donnerstag|freitag|lundi|mardi|mercredi|jeudi|vendredi|"
-    r"demain|lunes|martes|mi(é|e)rcoles|jueves|viernes|ma(ñ|n)ana)\b|"
-    r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\bgive it (another|a) (try|shot|go)\b|"
-    r"\bgerne\b|\beinverstanden\b|\bwir bleiben\b|\bd'accord\b|\bvolontiers\b|"
-    r"\bavec plaisir\b|\bclaro\b|\bde acuerdo\b|\bme interesa\b|\bperfecto\b",
-    _I,
-)
-_HUMAN = re.compile(
-    r"\b(discount|price|pricing|cheaper|budget|cost|costs|quote|refund|invoice|billing|billed|"
-    r"charged|overcharged|charge|contract|terms|negotiat\w*|deal)\b|\bonly if\b|\bunless\b|"
-    r"\bif you (can|could)\b|\b(complain\w*|frustrat\w*|disappoint\w*|unacceptable|terrible|"
-    r"awful|angry)\b|\b(manager|supervisor|real person|a human|someone)\b|"
-    r"\b(speak|talk) to (a|your|someone)\b|\brabatt\b|\bpreis\b|\brechnung\b|\bremise\b|"
-    r"\bprix\b|\bfacture\b|\bdescuento\b|\bprecio\b|\bfactura\b",
-    _I,
-)
-_NEGATION = re.compile(r"\b(not|no|never|nicht|kein\w*|pas|jamais|nunca|nie)\b|n'?t\b", _I)
+DEFAULT_MIN_CONFIDENCE = 0.5
+PROMPT_INJECTION = "prompt_injection"
+MODEL_VERDICTS = (Verdict.SAVE, Verdict.LOST, Verdict.TALK_TO_HUMAN, Verdict.UNSUBSCRIBE)
 
 
 @dataclass(frozen=True)
 class Classification:
-    """A verdict for one reply, how sure the rules are, and why."""
+    """A verdict for one reply, how sure the classifier is, why, and any safety flags."""
 
     verdict: Verdict
     confidence: float
     reasons: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
 
 
-def classify_reply(text: str) -> Classification:
-    """Classify the visible text of a human reply into save, lost, unsubscribe or a hand-off."""
-    body = " ".join(text.split())
+@lru_cache(maxsize=1)
+def shipped_model() -> LinearModel:
+    """Load the packaged verdict model once per process."""
+    try:
+        return load_shipped()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"the reply model churnguard/replies/data/{SHIPPED_MODEL} is missing; "
+            "run 'python tools/train_reply_model.py train' to build it"
+        ) from None
+
+
+def classify_reply(text: str, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                   model: LinearModel | None = None) -> Classification:
+    """Classify the visible text of a human reply."""
+    body = " ".join(visible_lines(text).split())
     if not body:
         return Classification(Verdict.TALK_TO_HUMAN, 0.2, ["empty reply"])
-    if _INJECTION.search(body):
-        return Classification(Verdict.TALK_TO_HUMAN, 0.95, ["prompt_injection"])
-    if _UNSUBSCRIBE.search(body):
-        return Classification(Verdict.UNSUBSCRIBE, 0.9, _found("unsubscribe", _UNSUBSCRIBE, body))
 
-    save = _hits(_SAVE, body, skip_negated=True)
-    lost = _hits(_LOST, body, skip_negated=False)
-    human = _hits(_HUMAN, body, skip_negated=False)
-    return _decide(body, save, lost, human)
+    injected = cues.first_match(cues.INJECTION, body)
+    if injected:
+        return Classification(Verdict.TALK_TO_HUMAN, 0.95, [PROMPT_INJECTION, f"instruction to the agent: {injected}"],
+                              (PROMPT_INJECTION,))
+    stop = cues.first_match(cues.UNSUBSCRIBE, body)
+    if stop:
+        return Classification(Verdict.UNSUBSCRIBE, 0.95, [f"unsubscribe: {stop}"])
 
-
-def _decide(body: str, save: list[str], lost: list[str], human: list[str]) -> Classification:
-    reasons = [f"save: {s}" for s in save] + [f"lost: {s}" for s in lost]
-    reasons += [f"needs a person: {s}" for s in human]
-    asks = "?" in body
-
-    if save and lost:
-        return Classification(Verdict.TALK_TO_HUMAN, 0.7, ["mixed signals", *reasons])
-    if human:
-        return Classification(Verdict.TALK_TO_HUMAN, 0.8, reasons)
-    if lost and asks:
-        return Classification(Verdict.TALK_TO_HUMAN, 0.6, ["leaving but asks something", *reasons])
-    if lost:
-        return _bounded(Verdict.LOST, 0.6 + 0.15 * len(lost), reasons)
-    if save:
-        return _bounded(Verdict.SAVE, 0.45 + 0.15 * len(save), reasons)
-    if asks:
-        return Classification(Verdict.TALK_TO_HUMAN, 0.6, ["a question"])
-    return Classification(Verdict.TALK_TO_HUMAN, 0.3, ["unclear"])
+    return model_verdict(body, model or shipped_model(), min_confidence)
 
 
-def _bounded(verdict: Verdict, confidence: float, reasons: list[str]) -> Classification:
-    confidence = min(confidence, 0.95)
-    if confidence < MIN_CONFIDENCE:
-        return Classification(Verdict.TALK_TO_HUMAN, confidence, ["low confidence", *reasons])
-    return Classification(verdict, round(confidence, 2), reasons)
+def model_verdict(body: str, model: LinearModel, min_confidence: float) -> Classification:
+    """Apply the model and the confidence floor; reasons name the phrases that weighed most."""
+    prediction = model.predict(body)
+    verdict = Verdict(prediction.label)
+    confidence = round(prediction.probability, 3)
+    reasons = [f"{verdict.value}: {phrase(name)}" for name, _weight in prediction.contributions[:3]]
+    reasons.append(f"model: {verdict.value} {confidence:.2f}")
 
-
-def _hits(pattern: re.Pattern[str], body: str, *, skip_negated: bool) -> list[str]:
-    found: list[str] = []
-    for match in pattern.finditer(body):
-        if skip_negated and _negated(body, match.start()):
-            continue
-        phrase = match.group(0).lower()
-        if phrase not in found:
-            found.append(phrase)
-    return found
-
-
-def _negated(body: str, start: int) -> bool:
-    """Tell whether a negation sits within the three words before ``start``."""
-    before = body[max(0, start - 30):start].split()[-3:]
-    return bool(_NEGATION.search(" ".join(before)))
-
-
-def _found(label: str, pattern: re.Pattern[str], body: str) -> list[str]:
-    return [f"{label}: {phrase}" for phrase in _hits(pattern, body, skip_negated=False)]
+    if confidence < min_confidence:
+        note = f"low confidence: {confidence:.2f} < {min_confidence:.2f}, leaning {verdict.value}"
+        return Classification(Verdict.TALK_TO_HUMAN, confidence, [note, *reasons])
+    return Classification(verdict, confidence, reasons)

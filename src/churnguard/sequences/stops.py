@@ -14,8 +14,8 @@ from churnguard.store.models import Account, Sequence, SignalRow
 # Share of the earlier weekly activity that counts as "usage came back".
 USAGE_RECOVERY_SHARE = 0.5
 
-RECENT_ACTIVITY_SQL = """
-SELECT COUNT(*) FROM events
+ACTIVITY_SINCE_SQL = """
+SELECT COALESCE(SUM({measure}), 0) FROM events
 WHERE account_id = :account_id AND occurred_at >= :start AND occurred_at < :end AND type NOT LIKE 'payment%'
   AND type NOT LIKE 'subscription%' AND type NOT LIKE 'stripe.%'"""
 
@@ -66,14 +66,22 @@ def _renewed(account: Account, context: dict) -> bool:
 
 
 def _usage_recovered(session: Session, events: EventStore, sequence: Sequence, now: datetime) -> bool:
+    """Activity since the sequence started is back to at least half its earlier weekly level.
+
+    Only activity after the start counts, so the signal's own window can never end the
+    sequence before it begins; the measure (events or quantity) is the signal's.
+    """
     signal = session.get(SignalRow, sequence.signal_id) if sequence.signal_id else None
     evidence = signal.evidence if signal else {}
     window = evidence.get("before_window")
-    if not window or not evidence.get("before"):
+    if not window or not evidence.get("before") or now <= sequence.started_at:
         return False
     start, split = (datetime.fromisoformat(text) for text in window)
     weekly_before = float(evidence["before"]) * 7 / max((split - start).days, 1)
+    weeks = max((now - sequence.started_at) / timedelta(days=7), 1.0)
 
-    rows = events.query(RECENT_ACTIVITY_SQL, {"account_id": sequence.account_id, "start": now - timedelta(days=7), "end": now})
-    recent = float(rows[0][0]) if rows else 0.0
-    return recent >= weekly_before * USAGE_RECOVERY_SHARE
+    measure = "quantity" if evidence.get("measure") == "quantity" else "1"
+    sql = ACTIVITY_SINCE_SQL.format(measure=measure)
+    rows = events.query(sql, {"account_id": sequence.account_id, "start": sequence.started_at, "end": now})
+    since = float(rows[0][0]) if rows else 0.0
+    return since >= weekly_before * weeks * USAGE_RECOVERY_SHARE
