@@ -57,3 +57,31 @@ def unsubscribe_token(secret: bytes, contact_id: int) -> str:
     """An opaque per-contact token; only the holder of the secret can map it back."""
     mac = hmac.new(secret, f"contact:{contact_id}".encode(), hashlib.sha256).hexdigest()
     return f"{contact_id}.{mac[:32]}"
+
+
+AUDIT_SIGNING_FILE = "audit-signing.key"
+
+
+def create_workspace_keys(keys_dir: Path) -> str:
+    """Create the vault master key (unless one comes from the environment) and the audit
+    signing key; return where the master key lives, for the operator to back up."""
+    from churnguard.keyprovider import ENV_VAR, create_master_key
+
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    keys_dir.chmod(0o700)
+    create_audit_signing_key(keys_dir)
+    if os.environ.get(ENV_VAR):
+        return f"${ENV_VAR}"
+    _, path = create_master_key(keys_dir)
+    return str(path)
+
+
+def create_audit_signing_key(keys_dir: Path) -> Path:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    path = keys_dir / AUDIT_SIGNING_FILE
+    if not path.exists():
+        key = Ed25519PrivateKey.generate()
+        _write_private(path, key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
+    return path

@@ -10,7 +10,7 @@ from churnguard.clock import Clock, SystemClock
 from churnguard.config import SETTINGS
 from churnguard.errors import WorkspaceError
 from churnguard.identity import NewIdentity, create_identity
-from churnguard.keys import create_dkim_key, unsubscribe_secret
+from churnguard.keys import create_dkim_key, create_workspace_keys, unsubscribe_secret
 from churnguard.mail.dkim import dns_txt_record
 from churnguard.workspace import SETTINGS_FILE, Workspace
 
@@ -21,6 +21,7 @@ class InitResult:
     identity_id: str
     dkim_record: str
     keys_dir: Path
+    master_key: str = ""
 
 
 def render_settings(overrides: dict[str, Any]) -> str:
@@ -59,6 +60,7 @@ def init_workspace(
         raise WorkspaceError(f"{root} already holds a workspace; pick an empty folder")
     root.mkdir(parents=True, exist_ok=True)
     (root / SETTINGS_FILE).write_text(render_settings(overrides or {}), encoding="utf-8")
+    master_key = create_workspace_keys(root / "keys")
 
     workspace = Workspace.open(root, clock=clock or SystemClock())
     for folder in (workspace.mail_root, workspace.keys_dir, workspace.rejects_dir):
@@ -73,4 +75,4 @@ def init_workspace(
         create_identity(session, identity, now=workspace.clock.now(), selector=selector)
 
     workspace.close()
-    return InitResult(root, identity.id, dns_txt_record(key), workspace.keys_dir)
+    return InitResult(root, identity.id, dns_txt_record(key), workspace.keys_dir, master_key)

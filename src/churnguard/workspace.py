@@ -18,6 +18,7 @@ from churnguard.clock import Clock, SystemClock
 from churnguard.config import Settings, load_settings
 from churnguard.errors import WorkspaceError
 from churnguard.store.db import Database, sqlite_url
+from churnguard.vault.sealing import attach as attach_vault
 
 SETTINGS_FILE = "churnguard.toml"
 ENV_VAR = "CHURNGUARD_WORKSPACE"
@@ -61,6 +62,7 @@ class Workspace:
         url = settings["database_url"] or os.environ.get("CHURNGUARD_DATABASE_URL") or sqlite_url(folder / "state.sqlite3")
         db = Database(url)
         db.migrate()
+        attach_vault(db, folder / "keys")
         return cls(folder, settings, db, clock or SystemClock())
 
     def close(self) -> None:

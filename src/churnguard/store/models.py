@@ -1,7 +1,10 @@
 """Tables of the state store.
 
 Plain columns are the ones the engine searches or sorts on (ids, states, due times, keys).
-Free-form account attributes, evidence and raw payloads sit in JSON or binary columns.
+Account data (names, plans, money, contacts, evidence, subjects and message bodies) lives in
+``SealedField`` attributes, encrypted into each row's ``sealed`` column by the vault; an
+address the engine must look up is found through a keyed blind index (``BlindIndex``).
+docs/security.md lists every plaintext column and why it is plaintext.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from churnguard.store.sealed import BlindIndex, SealedField, track_sealed
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,32 +88,37 @@ class Identity(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
 
 
+@track_sealed
 class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300), default="")
-    plan: Mapped[str] = mapped_column(String(200), default="")
-    mrr_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="USD")
-    renewal_date: Mapped[date | None] = mapped_column(Date)
+    name = SealedField("")
+    plan = SealedField("")
+    mrr_cents = SealedField(0)
+    currency = SealedField("USD")
+    renewal_date = SealedField(None)
+    attributes = SealedField({})
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(32), default="active")
     payment_status: Mapped[str] = mapped_column(String(32), default="ok")
     owner_identity_id: Mapped[str | None] = mapped_column(ForeignKey("identities.id"))
     billing_customer_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime | None]
 
 
+@track_sealed
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("account_id", "email"),)
+    __table_args__ = (UniqueConstraint("account_id", "email_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    email: Mapped[str] = mapped_column(String(320), index=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    title: Mapped[str] = mapped_column(String(200), default="")
+    email = SealedField("", index="email_index")
+    name = SealedField("")
+    title = SealedField("")
+    email_index: Mapped[str] = mapped_column(BlindIndex(), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     is_main: Mapped[bool] = mapped_column(Boolean, default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     language: Mapped[str] = mapped_column(String(16), default="en")
@@ -131,6 +141,7 @@ class Event(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+@track_sealed
 class SignalRow(Base):
     __tablename__ = "signals"
 
@@ -139,11 +150,13 @@ class SignalRow(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     as_of: Mapped[datetime]
-    summary: Mapped[str] = mapped_column(Text, default="")
-    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary = SealedField("")
+    evidence = SealedField({})
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
 
 
+@track_sealed
 class Sequence(Base):
     """One run of a play for one account.
 
@@ -163,7 +176,8 @@ class Sequence(Base):
     state: Mapped[str] = mapped_column(String(32), index=True)
     step_index: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
-    subject: Mapped[str] = mapped_column(Text, default="")
+    subject = SealedField("")
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     stop_reason: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -191,6 +205,7 @@ class Step(Base):
     done_at: Mapped[datetime | None]
 
 
+@track_sealed
 class Touch(Base):
     """One outbound message or hand-off, recorded before the transport is called."""
 
@@ -204,11 +219,14 @@ class Touch(Base):
     identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id"))
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), index=True)
-    to_addr: Mapped[str] = mapped_column(String(320))
+    to_addr = SealedField("", index="to_index")
+    to_index: Mapped[str] = mapped_column(BlindIndex())
     envelope_token: Mapped[str] = mapped_column(String(64), unique=True)
-    subject: Mapped[str] = mapped_column(Text)
+    subject = SealedField("")
     in_reply_to: Mapped[str | None] = mapped_column(String(400))
-    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw = SealedField(None)
+    draft = SealedField(None)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     receipt: Mapped[str | None] = mapped_column(String(400))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -216,11 +234,11 @@ class Touch(Base):
     # Wall-clock end of the sending worker's claim; a touch still "sending" after it is
     # reconciled by another worker. It uses real time even when the clock is simulated.
     lease_until: Mapped[datetime | None]
-    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[datetime | None]
 
 
+@track_sealed
 class Reply(Base):
     """An inbound message read from an agent mailbox, with its kind and verdict."""
 
@@ -235,9 +253,10 @@ class Reply(Base):
     kind: Mapped[str] = mapped_column(String(32))
     verdict: Mapped[str] = mapped_column(String(32))
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
-    reply_text: Mapped[str] = mapped_column(Text, default="")
+    reply_text = SealedField("")
     reasons: Mapped[list[Any]] = mapped_column(default=list)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw = SealedField(b"")
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime]
     acted: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -272,3 +291,4 @@ class AuditEvent(Base):
 
 # Tables defined in other modules register on Base.metadata when imported here.
 from churnguard.store import inbound_models  # noqa: E402,F401
+from churnguard.store import vault_models  # noqa: E402,F401
