@@ -8,11 +8,12 @@ moves it into the event store and marks it ``stored``.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from churnguard.store.models import Base
 
@@ -50,3 +51,29 @@ class SegmentUser(Base):
     account_id: Mapped[str] = mapped_column(String(128), index=True)
     contact_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+REFERENCE_PREFIX = "inbound:"
+
+
+def inbound_reference(row_id: int) -> str:
+    """Build the reference a signal's evidence uses to point at an inbox row."""
+    return f"{REFERENCE_PREFIX}{row_id}"
+
+
+def load_inbound(session: Session, reference: str) -> InboundEvent | None:
+    """Return the inbox row an ``inbound:<id>`` reference points at, or None."""
+    prefix, _, number = reference.partition(":")
+    if f"{prefix}:" != REFERENCE_PREFIX or not number.isdigit():
+        return None
+    return session.get(InboundEvent, int(number))
+
+
+def cancel_reason_text(row: InboundEvent) -> str:
+    """Return the reason text a kept cancel-form submission carries, or "" when it has none."""
+    try:
+        data = json.loads(row.raw)
+    except ValueError:
+        return ""
+    text = data.get("reason_text") if isinstance(data, dict) else None
+    return text if isinstance(text, str) else ""
