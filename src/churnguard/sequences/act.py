@@ -42,12 +42,25 @@ class ReplyActor:
         if verdict == Verdict.BOUNCE:
             self._bounce(session, reply, reading, sequence, now)
             return
-        if verdict == Verdict.UNSUBSCRIBE and sequence is not None:
+        if sequence is None:
+            return  # nothing in flight to act on; the reply is recorded for the CSM
+
+        sender = _sender_relation(session, sequence, reading)
+        if sender != "contact":
+            # Inbound mail is data: a message that cites our Message-ID but comes from
+            # someone else may not unsubscribe, stop or book anything for the contact.
+            reply.reasons = list(reply.reasons or []) + [f"sender_{sender}"]
+            if sender == "colleague" and verdict.is_human and sequence.open_key is not None:
+                self._note_to_csm(session, reply, sequence, "Someone else at the account replied; a person should answer.", now)
+                state.close(session, sequence, SequenceState.HANDED_OFF, now, "colleague_replied")
+            return
+
+        if verdict == Verdict.UNSUBSCRIBE:
             self._suppress_contact(session, sequence, "unsubscribed", now)
             state.stop(session, sequence, StopReason.UNSUBSCRIBED, now)
             return
-        if sequence is None or sequence.open_key is None:
-            return  # nothing in flight to act on; the reply is recorded for the CSM
+        if sequence.open_key is None:
+            return
 
         if verdict == Verdict.OUT_OF_OFFICE:
             self._pause(session, sequence, reading, now)
@@ -216,6 +229,20 @@ class ReplyActor:
         same = session.scalars(select(Contact).where(func.lower(Contact.email) == contact.email.lower()))
         for row in same:
             _suppress(session, row, reason, sequence, now)
+
+
+def _sender_relation(session: Session, sequence: Sequence, reading: ReplyReading) -> str:
+    """Say who sent the message: the sequence's ``contact``, a ``colleague`` at the same domain, or a ``stranger``."""
+    contact = session.get(Contact, sequence.contact_id)
+    sender = (reading.message.from_addr or "").strip().lower()
+    if contact is None or not sender:
+        return "stranger"
+    address = contact.email.strip().lower()
+    if sender == address:
+        return "contact"
+    if sender.rpartition("@")[2] == address.rpartition("@")[2]:
+        return "colleague"
+    return "stranger"
 
 
 def _suppress(session: Session, contact: Contact, reason: str, sequence: Sequence | None, now: datetime) -> None:
