@@ -56,3 +56,21 @@ def test_unsubscribe_suppresses_and_stops(make_loop):
         assert session.scalar(select(Contact.suppressed).where(Contact.email == CUSTOMER)) is True
         sequence = session.scalar(select(Sequence))
         assert (sequence.state, sequence.stop_reason) == ("stopped", "unsubscribed")
+
+
+def test_departed_notice_moves_to_next_contact(make_loop):
+    loop = make_loop()
+    add_collapsing_account(loop.workspace, contacts=2)
+    loop.run()
+    check_in = parse(loop.messages_for(CUSTOMER)[0])
+
+    notice = parse(customer_reply(check_in, "Pat Lee is no longer with the company. This mailbox is not monitored.", quote=False))
+    notice["Auto-Submitted"] = "auto-replied"
+    loop.deliver_to_agent(notice.as_bytes())
+    loop.clock.set(datetime(2026, 3, 3, 8, 30, tzinfo=timezone.utc))
+    loop.run()
+
+    assert len(loop.messages_for(SECOND)) == 1
+    with loop.workspace.db.transaction() as session:
+        contact = session.scalar(select(Contact).where(Contact.email == CUSTOMER))
+        assert (contact.suppressed, contact.suppression_reason) == (True, "departed")

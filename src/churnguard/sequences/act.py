@@ -62,6 +62,9 @@ class ReplyActor:
         if sequence.open_key is None:
             return
 
+        if getattr(reading, "departed", None):
+            self._departed(session, reply, sequence, now)
+            return
         if verdict == Verdict.OUT_OF_OFFICE:
             self._pause(session, sequence, reading, now)
             return
@@ -219,6 +222,27 @@ class ReplyActor:
         step = session.get(Step, bounced.step_id) if bounced is not None and bounced.step_id else None
         if step is not None:
             sequence.step_index = step.index  # the bounced step goes again, to the new contact
+        state.schedule(sequence, SequenceState.SCHEDULED, now, now)
+
+    def _departed(self, session: Session, reply: Reply, sequence: Sequence, now: datetime) -> None:
+        """The contact left or the mailbox is not read: write to another contact, or hand off."""
+        current = session.get(Contact, sequence.contact_id)
+        if current is not None:
+            _suppress(session, current, "departed", sequence, now)
+        replacement = session.scalar(
+            select(Contact).where(Contact.account_id == sequence.account_id, Contact.suppressed.is_(False)).order_by(
+                Contact.is_main.desc(), Contact.id
+            )
+        )
+        if replacement is None:
+            self._note_to_csm(session, reply, sequence, "The contact has left or no longer reads this mailbox.", now)
+            state.close(session, sequence, SequenceState.HANDED_OFF, now, "contact_departed")
+            return
+        sequence.contact_id = replacement.id
+        bounced = session.get(Touch, reply.touch_id) if reply.touch_id else None
+        step = session.get(Step, bounced.step_id) if bounced is not None and bounced.step_id else None
+        if step is not None:
+            sequence.step_index = step.index
         state.schedule(sequence, SequenceState.SCHEDULED, now, now)
 
     def _suppress_contact(self, session: Session, sequence: Sequence, reason: str, now: datetime) -> None:
