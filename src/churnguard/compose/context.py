@@ -25,6 +25,8 @@ class DraftContext:
     update_card_url: str = ""
     call_slots: tuple[datetime, ...] = ()
     call_timezone: str = "UTC"
+    # The play's offer policy: allowed offers, max_discount_pct, max_free_months.
+    offer: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"DraftContext(account_id={self.facts.account_id!r}, play={self.play!r}, angle={self.angle!r})"

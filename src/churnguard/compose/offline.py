@@ -12,6 +12,7 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from churnguard.compose import offers
 from churnguard.compose.context import Draft, DraftContext
 from churnguard.compose.guard import check_draft
 
@@ -41,6 +42,8 @@ DIFFERENT_ANGLE = (
 SUBJECTS = {
     "check_in": ("Checking in on {account}", "A quick question about {account}", "{account} and {company}"),
     "payment_note": ("Your {company} payment", "A quick note about your {company} billing"),
+    "cancel_save": ("Before you cancel", "About your cancellation", "Your {company} account"),
+    "win_back": ("Checking in from {company}", "It has been a while"),
 }
 
 
@@ -160,6 +163,9 @@ ANGLES = {
     "payment_note": _payment_note,
     "payment_reminder": _payment_reminder,
     "call_offer": _call_offer,
+    "cancel_save": offers.cancel_save,
+    "win_back": offers.win_back,
+    "win_back_offer": offers.win_back_offer,
 }
 
 

@@ -51,6 +51,11 @@ class Drafter:
             evidence=evidence,
             usage_before=self.usage_before(sequence.account_id, evidence),
             update_card_url=self.settings["plays.failed_payment.update_card_url"],
+            offer={
+                "allowed": tuple(play.offer.allowed),
+                "max_discount_pct": play.offer.max_discount_pct,
+                "max_free_months": play.offer.max_free_months,
+            },
         )
 
         earlier = sent_to_contact(session, sequence)
