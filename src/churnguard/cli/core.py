@@ -1,4 +1,4 @@
-"""Workspace commands: init, run, settings, audit, identity."""
+"""Workspace commands: init, run, settings, demo."""
 
 from __future__ import annotations
 
@@ -10,20 +10,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from churnguard.audit import verify
 from churnguard.cli.app import app
 from churnguard.cli.common import AsOfOption, JsonOption, WorkspaceOption, emit, fail, open_workspace
 from churnguard.config import SETTINGS
 from churnguard.errors import ChurnguardError
 from churnguard.identity import NewIdentity
-from churnguard.keys import load_dkim_key
-from churnguard.mail.dkim import dns_txt_record
-from churnguard.store.models import Identity
 
-audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True, rich_markup_mode=None)
-identity_app = typer.Typer(help="Agent identities.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(audit_app, name="audit")
-app.add_typer(identity_app, name="identity")
 
 
 @app.command()
@@ -58,12 +50,13 @@ def init(
     except ChurnguardError as exc:
         fail(str(exc))
 
-    data = {"workspace": str(result.root), "identity": result.identity_id, "keys": str(result.keys_dir), "dkim_txt": result.dkim_record}
+    data = {"workspace": str(result.root), "identity": result.identity_id, "keys": str(result.keys_dir), "master_key": result.master_key, "dkim_txt": result.dkim_record}
     emit(
         data,
         as_json,
         f"workspace created at {result.root}\n"
         f"agent identity {result.identity_id}; private keys in {result.keys_dir} (keep them secret, back them up)\n"
+        f"vault master key: {result.master_key} (without it the vault cannot be read)\n"
         f"publish this DKIM TXT record: {result.dkim_record}",
     )
 
@@ -124,69 +117,6 @@ def settings_command(as_json: JsonOption = False) -> None:
     ]
     text = "\n".join(f"{r['name']} ({r['type']}, default {r['default']!r}{', ' + r['unit'] if r['unit'] else ''}): {r['help']}" for r in rows)
     emit(rows, as_json, text)
-
-
-@audit_app.command("verify")
-def audit_verify(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
-    """Check that the audit log's hash chain is intact.
-
-    Example: churnguard audit verify --workspace ./acme --json
-    """
-    ws = open_workspace(workspace)
-    with ws.db.transaction() as session:
-        result = verify(session)
-    ws.close()
-
-    data = {"ok": result.ok, "entries": result.entries, "first_bad_id": result.first_bad_id, "reason": result.reason}
-    text = f"audit log ok: {result.entries} entries" if result.ok else f"audit log BROKEN at entry {result.first_bad_id}: {result.reason}"
-    emit(data, as_json, text)
-    if not result.ok:
-        raise typer.Exit(1)
-
-
-@identity_app.command("dkim-record")
-def dkim_record(
-    identity_id: Annotated[str, typer.Argument(help="agent identity id")],
-    workspace: WorkspaceOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Print the DNS TXT record that publishes an identity's DKIM public key.
-
-    Example: churnguard identity dkim-record alex-agent --workspace ./acme
-    """
-    ws = open_workspace(workspace)
-    with ws.db.transaction() as session:
-        identity = session.get(Identity, identity_id)
-        if identity is None:
-            fail(f"identity {identity_id!r} not found; run 'churnguard identity list'")
-        domain = identity.address.rsplit("@", 1)[1]
-        selector = identity.dkim_selector
-    try:
-        key = load_dkim_key(ws.keys_dir, identity_id, domain, selector)
-    except ChurnguardError as exc:
-        fail(str(exc))
-    ws.close()
-
-    name, value = f"{selector}._domainkey.{domain}", dns_txt_record(key)
-    emit({"name": name, "type": "TXT", "value": value}, as_json, f"{name} IN TXT \"{value}\"")
-
-
-@identity_app.command("list")
-def identity_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
-    """List agent identities with their state and who authorized them.
-
-    Example: churnguard identity list --json
-    """
-    from sqlalchemy import select
-
-    ws = open_workspace(workspace)
-    with ws.db.transaction() as session:
-        rows = [
-            {"id": i.id, "address": i.address, "state": i.state, "csm": i.csm_id, "authorized_by": i.authorized_by, "scopes": i.scopes}
-            for i in session.scalars(select(Identity).order_by(Identity.id))
-        ]
-    ws.close()
-    emit(rows, as_json, "\n".join(f"{r['id']} {r['address']} {r['state']} (authorized by {r['authorized_by']})" for r in rows))
 
 
 @app.command()

@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -37,7 +38,8 @@ def wrap_aad(owner: str, version: int) -> bytes:
 class Keyring:
     """The data keys of one database, unwrapped through one key provider."""
 
-    def __init__(self, engine: Engine, load_provider: Callable[[], KeyProvider]) -> None:
+    def __init__(self, engine: Engine, load_provider: Callable[[], KeyProvider], keys_dir: Path | None = None) -> None:
+        self.keys_dir = keys_dir
         self._engine = engine
         self._load_provider = load_provider
         self._provider: KeyProvider | None = None

@@ -28,7 +28,7 @@ _rings: "weakref.WeakKeyDictionary[Engine, Keyring]" = weakref.WeakKeyDictionary
 
 def attach(db: Database, keys_dir: Path) -> Keyring:
     """Give ``db`` a keyring that reads master keys from ``keys_dir`` (or the environment)."""
-    ring = Keyring(db.engine, lambda: load_provider(keys_dir))
+    ring = Keyring(db.engine, lambda: load_provider(keys_dir), keys_dir)
     _rings[db.engine] = ring
     ensure_base_keys(db, ring)
     return ring
