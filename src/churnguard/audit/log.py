@@ -2,8 +2,10 @@
 
 Each entry stores the hash of the entry before it and a SHA-256 over its own fields plus
 that previous hash, so editing, deleting or reordering any entry breaks the chain from
-that point on. The database also forbids UPDATE and DELETE on the table (see the first
-migration). Entries are written in the caller's transaction, beside the state change they
+that point on. Every ``CHECKPOINT_EVERY`` entries the head is signed with the workspace's
+Ed25519 audit key (see ``checkpoint``), so a chain rewritten end to end still fails to
+verify. The database also forbids UPDATE and DELETE on the table (see the first
+migration, and ``roles`` for PostgreSQL privileges). Entries are written in the caller's transaction, beside the state change they
 record, so a rolled-back change leaves no entry behind.
 """
 
@@ -20,7 +22,10 @@ from sqlalchemy.orm import Session
 
 from churnguard.clock import ensure_utc
 from churnguard.domain import AuditType
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from churnguard.audit.checkpoint import CHECKPOINT_EVERY, checkpoint_problem, sign_head, workspace_signer
 from churnguard.store.models import AuditEvent
+from churnguard.store.vault_models import AuditCheckpoint
 
 GENESIS = "0" * 64
 # Any fixed number works; it only has to be the same in every process.
@@ -46,6 +51,7 @@ class VerifyResult:
     entries: int
     first_bad_id: int | None = None
     reason: str = ""
+    checkpoints: int = 0
 
 
 def record(session: Session, entry: AuditEntry) -> AuditEvent:
@@ -72,6 +78,8 @@ def record(session: Session, entry: AuditEntry) -> AuditEvent:
 
     session.add(row)
     session.flush()
+    if row.id % CHECKPOINT_EVERY == 0:
+        sign_head(session)
     return row
 
 
@@ -92,16 +100,38 @@ def entry_hash(row: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain in id order and report the first entry that does not fit."""
-    prev_hash = GENESIS
-    count = 0
+def verify(session: Session, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+    """Walk the chain in id order and report the first entry that does not fit.
+
+    Signed checkpoints are checked against ``public_key`` when given, else against the
+    workspace's own audit key; a checkpoint that no longer matches names the first entry
+    after the last checkpoint that still does.
+    """
+    if public_key is None:
+        signer = workspace_signer(session)
+        public_key = signer.public_key() if signer is not None else None
+    checkpoints = {c.upto_id: c for c in session.scalars(select(AuditCheckpoint))}
+    prev_hash, count, vouched, checked = GENESIS, 0, 0, 0
     for row in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         count += 1
         if row.prev_hash != prev_hash:
-            return VerifyResult(False, count, row.id, "previous-hash link broken (entry deleted or reordered)")
+            return VerifyResult(False, count, row.id, "previous-hash link broken (entry deleted or reordered, or one inserted)", checked)
         if row.hash != entry_hash(row, prev_hash):
-            return VerifyResult(False, count, row.id, "hash mismatch (entry edited)")
+            return VerifyResult(False, count, row.id, "hash mismatch (entry edited)", checked)
         prev_hash = row.hash
 
-    return VerifyResult(True, count)
+        checkpoint = checkpoints.pop(row.id, None)
+        if checkpoint is not None:
+            problem = checkpoint_problem(checkpoint, row, count, public_key)
+            if problem:
+                return VerifyResult(False, count, _first_after(session, vouched), problem, checked)
+            vouched, checked = row.id, checked + 1
+
+    if checkpoints:
+        missing = min(checkpoints)
+        return VerifyResult(False, count, missing, f"entry {missing} is signed by a checkpoint but missing (deleted)", checked)
+    return VerifyResult(True, count, checkpoints=checked)
+
+
+def _first_after(session: Session, entry_id: int) -> int | None:
+    return session.scalar(select(AuditEvent.id).where(AuditEvent.id > entry_id).order_by(AuditEvent.id).limit(1))
