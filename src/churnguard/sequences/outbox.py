@@ -5,6 +5,12 @@ before the transport sees it. It is marked ``sending`` in its own commit just be
 transport call, and ``sent`` after. A process killed in between leaves ``sending``; the
 next pass asks the transport whether a message with that Message-ID went out (the sent
 copy or the server's record) before it tries again, so nothing is sent twice or lost.
+
+Revocation: the transport call runs inside a transaction that first re-reads the identity
+under a shared row lock (FOR SHARE on PostgreSQL; on SQLite the transaction takes the single
+write lock first) and records the send before it commits. ``identity revoke`` takes the
+exclusive lock, so it waits for sends in flight, and a send that starts after the revoke
+commits sees the revoked identity and cancels the touch instead.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from churnguard.audit import AuditEntry, record
-from churnguard.domain import AuditType, IdentityState, TouchState
+from churnguard.domain import AuditType, TouchState
 from churnguard.errors import TransportError
+from churnguard.identity import lock_identity, refusal
 from churnguard.mail.dkim import DkimKey, sign_message
 from churnguard.mail.message import OutboundMessage, build_message
 from churnguard.mail.transport import Transport
@@ -172,23 +179,49 @@ class Outbox:
             identity_id = touch.identity_id
 
         transport = self.transport_for(identity_id)
-        try:
-            receipt = transport.send(raw or b"", envelope_from=envelope, recipients=[recipient], message_id=message_id)
-        except TransportError as exc:
-            self._record_failure(touch_id, exc)
-            return False
-
         with self.db.transaction() as session:
-            touch = session.get(Touch, touch_id)
-            assert touch is not None
-            self._mark_sent(session, touch, receipt, transport.name)
-        return True
+            touch = self._hold_identity(session, touch_id, identity_id)
+            if touch is None:
+                return False
+            try:
+                receipt = transport.send(raw or b"", envelope_from=envelope, recipients=[recipient], message_id=message_id)
+            except TransportError as exc:
+                failure = exc
+            else:
+                self._mark_sent(session, touch, receipt, transport.name)
+                return True
+        self._record_failure(touch_id, failure)
+        return False
+
+    def _hold_identity(self, session: Session, touch_id: int, identity_id: str) -> Touch | None:
+        """Lock out revocation for the rest of this transaction and check the identity again.
+
+        The touch's lease is renewed first: on SQLite that write takes the database's write
+        lock, which a revoke needs too, so both dialects order a send and a revoke strictly.
+        """
+        session.execute(
+            update(Touch)
+            .where(Touch.id == touch_id)
+            .values(lease_until=datetime.now(timezone.utc) + self.lease)
+            .execution_options(synchronize_session=False)
+        )
+        identity = lock_identity(session, identity_id, shared=True)
+        touch = session.get(Touch, touch_id, populate_existing=True)
+        if touch is None or touch.state != TouchState.SENDING.value:
+            return None
+        reason = refusal(identity, identity_id, "mail:send")
+        if reason is None:
+            return touch
+        touch.state = TouchState.CANCELED.value
+        touch.error = "identity may not act"
+        log.info("touch %s canceled before the transport call: identity %s may not send", touch.id, identity_id)
+        return None
 
     def _may_send(self, session: Session, touch: Touch) -> bool:
         identity = session.get(Identity, touch.identity_id)
         sequence = session.get(Sequence, touch.sequence_id)
         reason = None
-        if identity is None or identity.state != IdentityState.ACTIVE.value:
+        if refusal(identity, touch.identity_id, "mail:send") is not None:
             reason = "identity may not act"
         elif touch.kind in STEP_KINDS and (sequence is None or sequence.open_key is None):
             reason = "sequence ended"

@@ -19,7 +19,7 @@ from churnguard.config import Settings
 from churnguard.detect.eventstore import EventStore
 from churnguard.domain import AuditType, SequenceState, StepKind, StopReason
 from churnguard.errors import StateError
-from churnguard.identity import require_active
+from churnguard.identity import IdentitySuspended, require_active
 from churnguard.plays import Play, PlayBook
 from churnguard.sequences import pacing, state
 from churnguard.sequences.approvals import needs_approval, queue_draft
@@ -114,6 +114,8 @@ class StepRunner:
             return  # resumes with the identity
         try:
             identity = require_active(session, sequence.identity_id, "mail:send")
+        except IdentitySuspended:
+            return  # the sequence waits until the identity is resumed
         except StateError:
             state.stop(session, sequence, StopReason.IDENTITY_REVOKED, now)
             return
