@@ -4,3 +4,4 @@ from churnguard.cli import core, replies  # noqa: F401
 from churnguard.cli import imports  # noqa: F401
 from churnguard.cli import scan  # noqa: F401
 from churnguard.cli import serve  # noqa: F401
+from churnguard.cli import accounts, audit, identity, vault  # noqa: F401
