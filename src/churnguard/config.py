@@ -69,6 +69,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhooks.segment_max_message_bytes", int, 32768, "bytes", "largest single Segment message; a larger call gets 413, a larger batch item is quarantined"),
     Setting("webhooks.flush_interval_seconds", float, 2.0, "seconds", "how often the server retries moving pending inbox events into the event store"),
     Setting("run.send_lease_seconds", float, 600.0, "seconds", "how long a worker may hold a touch in 'sending' before another worker reconciles it"),
+    Setting("replies.classifier", str, "offline", "", "how human replies get a verdict: offline (the shipped model) or llm (the llm.* endpoint, with the offline model as fallback)"),
+    Setting("replies.min_confidence", float, 0.5, "probability", "below this confidence a human reply's verdict becomes talk_to_human"),
+    Setting("compose.composer", str, "offline", "", "who writes drafts: offline (grounded templates) or llm (the llm.* endpoint; drafts still pass the grounding checker)"),
+    Setting("compose.max_words", int, 220, "words", "longest draft body the grounding checker accepts"),
+    Setting("compose.feature_names", str, "", "", "comma-separated product feature names; a draft may name one only if the account's facts do"),
+    Setting("compose.plan_names", str, "Free,Starter,Basic,Team,Pro,Business,Enterprise", "", "comma-separated plan names; a draft may name only the account's own plan or one the offer policy allows"),
+    Setting("llm.provider", str, "none", "", "none (no model calls), openai, azure, ollama (any OpenAI-compatible server) or anthropic"),
+    Setting("llm.base_url", str, "", "", "endpoint base URL, e.g. the /v1 root of an OpenAI-compatible server or an Azure deployment URL; empty until set"),
+    Setting("llm.model", str, "", "", "model or deployment name sent with each request"),
+    Setting("llm.api_key_env", str, "CHURNGUARD_LLM_API_KEY", "", "environment variable that holds the model API key"),
+    Setting("llm.api_version", str, "", "", "Azure OpenAI api-version query value; unused by other providers"),
+    Setting("llm.timeout_seconds", float, 30.0, "seconds", "time limit of one model request"),
+    Setting("llm.max_retries", int, 2, "retries", "extra tries after a timeout, a connection failure, HTTP 429 or 5xx"),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -4,4 +4,5 @@ from churnguard.cli import core, replies  # noqa: F401
 from churnguard.cli import imports  # noqa: F401
 from churnguard.cli import scan  # noqa: F401
 from churnguard.cli import serve  # noqa: F401
+from churnguard.cli import eval as eval_commands  # noqa: F401
 from churnguard.cli import accounts, audit, identity, vault  # noqa: F401

@@ -57,11 +57,12 @@ def shipped_model() -> LinearModel:
 def classify_reply(text: str, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                    model: LinearModel | None = None) -> Classification:
     """Classify the visible text of a human reply."""
-    body = " ".join(visible_lines(text).split())
+    visible = visible_lines(text)
+    body = " ".join(visible.split())
     if not body:
         return Classification(Verdict.TALK_TO_HUMAN, 0.2, ["empty reply"])
 
-    injected = cues.first_match(cues.INJECTION, body)
+    injected = cues.first_match(cues.INJECTION, visible)
     if injected:
         return Classification(Verdict.TALK_TO_HUMAN, 0.95, [PROMPT_INJECTION, f"instruction to the agent: {injected}"],
                               (PROMPT_INJECTION,))
@@ -77,7 +78,8 @@ def model_verdict(body: str, model: LinearModel, min_confidence: float) -> Class
     prediction = model.predict(body)
     verdict = Verdict(prediction.label)
     confidence = round(prediction.probability, 3)
-    reasons = [f"{verdict.value}: {phrase(name)}" for name, _weight in prediction.contributions[:3]]
+    phrases = [phrase(name) for name, _weight in prediction.contributions]
+    reasons = [f"{verdict.value}: {text}" for text in phrases if len(text) > 2][:3]
     reasons.append(f"model: {verdict.value} {confidence:.2f}")
 
     if confidence < min_confidence:

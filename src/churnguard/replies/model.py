@@ -49,7 +49,7 @@ class LinearModel:
                     totals[index] += weight * value
         return totals
 
-    def predict(self, text: str, *, explain: int = 5) -> Prediction:
+    def predict(self, text: str, *, explain: int = 8) -> Prediction:
         """Return the probabilities for ``text`` and up to ``explain`` strongest word features."""
         features = extract(text)
         probabilities = _softmax(self.scores(features))
