@@ -6,3 +6,4 @@ from churnguard.cli import scan  # noqa: F401
 from churnguard.cli import serve  # noqa: F401
 from churnguard.cli import eval as eval_commands  # noqa: F401
 from churnguard.cli import accounts, audit, identity, vault  # noqa: F401
+from churnguard.cli import approvals, engine  # noqa: F401

@@ -15,6 +15,7 @@ from churnguard.cli.common import AsOfOption, JsonOption, WorkspaceOption, emit,
 from churnguard.config import SETTINGS
 from churnguard.errors import ChurnguardError
 from churnguard.identity import NewIdentity
+from churnguard.runlock import single_worker
 
 
 
@@ -78,15 +79,16 @@ def run(
     _configure_logging()
     ws = open_workspace(workspace, as_of)
     try:
-        agent = Agent(ws)
-        if once:
-            report = agent.run_once()
-            emit(report.to_json(), as_json, _pass_text(report))
-            return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        agent.run_forever(interval or float(ws.settings["run.interval_seconds"]), stop)
+        with single_worker(ws.root, ws.db.dialect):
+            agent = Agent(ws)
+            if once:
+                report = agent.run_once()
+                emit(report.to_json(), as_json, _pass_text(report))
+                return
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            signal.signal(signal.SIGINT, lambda *_: stop.set())
+            agent.run_forever(interval or float(ws.settings["run.interval_seconds"]), stop)
     except ChurnguardError as exc:
         fail(str(exc))
     finally:

@@ -103,6 +103,7 @@ def _payment_evidence(event_id: str, occurred_at: datetime, properties: dict[str
         "currency": properties.get("currency"),
         "failure_message": properties.get("failure_message"),
         "decline_code": properties.get("decline_code"),
+        "next_payment_attempt": properties.get("next_payment_attempt"),
     }
 
 

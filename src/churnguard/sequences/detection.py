@@ -37,16 +37,16 @@ def play_settings(settings: Settings, play: Play) -> Settings:
 def scan_play(store: EventStore, settings: Settings, play: Play, as_of: datetime) -> list[Signal]:
     """Return the signals that start ``play`` as of ``as_of``; each names the play.
 
-    Windows end at the start of ``as_of``'s UTC day, so every pass on one day sees the same
-    accounts; a signal is recorded once per account and day anyway.
+    Activity windows end at the start of ``as_of``'s UTC day, so every pass on one day sees
+    the same accounts; payment and cancellation triggers look up to ``as_of`` itself.
     """
     trigger = play.trigger
     if trigger is None:
         return []
-    as_of = as_of.replace(hour=0, minute=0, second=0, microsecond=0)
 
     if trigger.signal == SignalKind.SILENT_CHURN:
-        found = silent_churn_signals(store, play_settings(settings, play), as_of)
+        day = as_of.replace(hour=0, minute=0, second=0, microsecond=0)
+        found = silent_churn_signals(store, play_settings(settings, play), day)
     elif trigger.signal == SignalKind.FAILED_PAYMENT:
         found = failed_payment_signals(store, settings, as_of)
     elif trigger.signal == SignalKind.CHURNED:
