@@ -89,6 +89,10 @@ def test_save_reply_gets_call_offer_in_thread(make_loop):
     assert len(calendars) == 1
     assert "METHOD:REQUEST" in calendars[0].get_content()
 
+    notes = loop.messages_for(AGENT.csm_email)
+    assert len(notes) == 1
+    assert str(parse(notes[0])["Subject"]).startswith("Call offered:")
+
     with loop.workspace.db.transaction() as session:
         sequence = session.scalar(select(Sequence))
         assert (sequence.state, sequence.stop_reason) == ("stopped", "reply_save")

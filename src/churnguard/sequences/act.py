@@ -160,9 +160,17 @@ class ReplyActor:
             return
         touch = prepare(session, sequence, None, prepared, now)
         state.audit(session, sequence, AuditType.CALL_OFFERED, now, {"touch_id": touch.id, "slots": [s.isoformat() for s in slots]})
+        times = ", ".join(slot.isoformat() for slot in slots)
+        self._note_to_csm(
+            session, reply, sequence,
+            f"The customer said yes. I offered call times ({times}, UTC) and sent an invite for the first one.",
+            now, subject="Call offered",
+        )
         state.stop(session, sequence, StopReason.REPLY_SAVE, now)
 
-    def _note_to_csm(self, session: Session, reply: Reply, sequence: Sequence, why: str, now: datetime) -> None:
+    def _note_to_csm(
+        self, session: Session, reply: Reply, sequence: Sequence, why: str, now: datetime, *, subject: str | None = None
+    ) -> None:
         identity = session.get(Identity, sequence.identity_id)
         if identity is None or identity.state != "active":
             return
@@ -177,7 +185,7 @@ class ReplyActor:
             kind="handoff_note",
             csm_email=csm.email,
             csm_name=csm.name,
-            subject=f"{'Hand-off' if 'person' in why else 'Outcome'}: {facts.name} ({sequence.play})",
+            subject=f"{subject or ('Hand-off' if 'person' in why else 'Outcome')}: {facts.name} ({sequence.play})",
             body=handoff_body(session, sequence, facts, why, reply.reply_text),
             now=now,
         )
