@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from pathlib import Path
@@ -19,46 +20,63 @@ from churnguard.runlock import single_worker
 
 
 
+def _slug(address: str) -> str:
+    """Make an id from an address's local part: dana.agent@acme.example -> dana-agent."""
+    local = address.rpartition("@")[0] or address
+    return re.sub(r"[^a-z0-9]+", "-", local.lower()).strip("-")[:60] or "agent"
+
+
+PLACEHOLDER_SETTINGS = ("company_name", "mail.unsubscribe_url", "plays.failed_payment.update_card_url")
+
+
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="folder to create the workspace in")],
     csm_name: Annotated[str, typer.Option(help="the CSM the agent writes for")] = "Alex Morgan",
     csm_email: Annotated[str, typer.Option(help="the CSM's own address (hand-offs go here)")] = "alex@example.com",
     agent_address: Annotated[str, typer.Option(help="the agent identity's mailbox address")] = "alex.agent@example.com",
-    identity_id: Annotated[str, typer.Option(help="id of the agent identity")] = "alex-agent",
+    identity_id: Annotated[Optional[str], typer.Option(help="id of the agent identity (default: from the agent address)")] = None,
     authorized_by: Annotated[str, typer.Option(help="name of the admin who authorizes the identity")] = "Sam Lee",
     authorizer_email: Annotated[str, typer.Option(help="address of that admin")] = "sam@example.com",
+    company: Annotated[Optional[str], typer.Option(help="your product's name as customers know it (setting company_name)")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a workspace with its first agent identity and DKIM key.
 
-    Example: churnguard init ./acme --csm-name "Dana Reyes" --agent-address dana.agent@acme.example
+    Example: churnguard init ./acme --company "Acme Cloud" --csm-name "Dana Reyes" --csm-email dana@acme.example --agent-address dana.agent@acme.example
     """
     from churnguard.setup_workspace import init_workspace
 
     spec = NewIdentity(
-        id=identity_id,
-        csm_id=identity_id.removesuffix("-agent") + "-csm",
+        id=identity_id or _slug(agent_address),
+        csm_id=_slug(csm_email),
         csm_name=csm_name,
         csm_email=csm_email,
         address=agent_address,
-        authorized_by="admin",
+        authorized_by=_slug(authorizer_email),
         authorizer_name=authorized_by,
         authorizer_email=authorizer_email,
     )
+    overrides = {"company_name": company} if company else {}
     try:
-        result = init_workspace(folder, spec)
+        result = init_workspace(folder, spec, overrides=overrides)
     except ChurnguardError as exc:
         fail(str(exc))
 
-    data = {"workspace": str(result.root), "identity": result.identity_id, "keys": str(result.keys_dir), "master_key": result.master_key, "dkim_txt": result.dkim_record}
+    review = [name for name in PLACEHOLDER_SETTINGS if name not in overrides]
+    data = {
+        "workspace": str(result.root), "identity": result.identity_id, "keys": str(result.keys_dir),
+        "master_key": result.master_key, "dkim_txt": result.dkim_record, "settings_to_review": review,
+    }
     emit(
         data,
         as_json,
         f"workspace created at {result.root}\n"
         f"agent identity {result.identity_id}; private keys in {result.keys_dir} (keep them secret, back them up)\n"
         f"vault master key: {result.master_key} (without it the vault cannot be read)\n"
-        f"publish this DKIM TXT record: {result.dkim_record}",
+        f"publish this DKIM TXT record: {result.dkim_record}\n"
+        f"before writing to real customers, set in churnguard.toml: {', '.join(review) or 'nothing'} "
+        "(their defaults are placeholders on example.com)",
     )
 
 
