@@ -56,5 +56,7 @@ def make_transport(workspace: Workspace, identity: Identity) -> Transport:
             security=workspace.settings["mail.smtp_security"],
             sent_mailbox=sent_mailbox,
             append_sent_copy=sent_mailbox is not None,
+            self_copy=identity.address if sent_mailbox is not None else None,
+            copy_wait=float(workspace.settings["mail.smtp_copy_wait_seconds"]),
         )
     raise ConfigError(f"invalid mail.transport setting {kind!r}; use 'maildir' or 'smtp'")

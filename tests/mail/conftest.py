@@ -55,6 +55,8 @@ class SmtpScript:
 
     rcpt_reply: str | None = None
     data_reply: str | None = None
+    refused: set[str] = field(default_factory=set)
+    envelopes: list[list[str]] = field(default_factory=list)
     received: list[bytes] = field(default_factory=list)
     sessions: int = 0
 
@@ -71,6 +73,8 @@ class _Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
         if self.script.rcpt_reply:
             return self.script.rcpt_reply
+        if address in self.script.refused:
+            return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -78,6 +82,7 @@ class _Handler:
         if self.script.data_reply:
             return self.script.data_reply
         self.script.received.append(envelope.original_content or envelope.content)
+        self.script.envelopes.append(list(envelope.rcpt_tos))
         return f"250 2.0.0 Ok: queued as Q{len(self.script.received)}"
 
 

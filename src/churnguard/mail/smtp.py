@@ -4,6 +4,13 @@ The bytes given to ``send`` go out as they are, so a DKIM signature made over th
 Replies 4xx map to a retryable TransportError and 5xx to a permanent one. A dropped
 connection is retryable too, but the server may already have queued the message, which is
 why callers reconcile with ``was_sent`` before sending again.
+
+Evidence for ``was_sent``: with ``self_copy`` set, the agent's own address is an extra
+envelope recipient of the same SMTP transaction. The server queues the customer's copy and
+ours in one step (its 250 to the final dot), so our copy arriving in our own mailbox proves
+the customer's was accepted, even when the process died before it heard the 250 or before
+it stored the sent copy. The copy is envelope-only: no header names it, and the signed
+bytes are the same. See docs/mail.md for what this still cannot prove.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import logging
 import smtplib
 import socket
 import ssl
+import time
 from typing import Callable, Literal
 
 from churnguard.errors import ConfigError, TransportError
@@ -42,7 +50,14 @@ class SmtpTransport:
         sent_mailbox: Mailbox | None = None,
         sent_folder: str = "Sent",
         append_sent_copy: bool = False,
+        self_copy: str | None = None,
+        self_copy_folder: str = "INBOX",
+        copy_wait: float = 30.0,
     ) -> None:
+        """``self_copy`` is the agent's own address, added as a hidden recipient so that
+        ``was_sent`` can find our copy in ``self_copy_folder`` of ``sent_mailbox``; after a
+        crash ``was_sent`` waits up to ``copy_wait`` seconds for that copy to arrive.
+        """
         if security not in ("none", "starttls", "tls"):
             raise ConfigError(f"invalid SMTP security {security!r}: use none, starttls or tls")
         if username and security == "none" and not _is_loopback(host):
@@ -52,6 +67,8 @@ class SmtpTransport:
             )
         if append_sent_copy and not hasattr(sent_mailbox, "append"):
             raise ConfigError("append_sent_copy needs a sent_mailbox that can append, such as ImapMailbox")
+        if self_copy and sent_mailbox is None:
+            raise ConfigError("self_copy needs a sent_mailbox in which to look for the copy")
         self.host = host
         self.port = port
         self.username = username
@@ -61,6 +78,9 @@ class SmtpTransport:
         self.sent_mailbox = sent_mailbox
         self.sent_folder = sent_folder
         self.append_sent_copy = append_sent_copy
+        self.self_copy = self_copy
+        self.self_copy_folder = self_copy_folder
+        self.copy_wait = copy_wait
         self._conn: smtplib.SMTP | None = None
 
     def __repr__(self) -> str:
@@ -79,16 +99,32 @@ class SmtpTransport:
         check_envelope(self.name, envelope_from, recipients)
         receipt = self._with_connection(lambda conn: self._transaction(conn, raw, envelope_from, recipients))
         if self.append_sent_copy:
-            # NOTE: a crash after the server accepted but before this copy is stored makes
-            # was_sent return False, so that message could be sent twice.
+            # A crash before this line loses only the Sent folder's copy: with self_copy,
+            # was_sent still finds our hidden copy and the touch is not sent again.
             self.sent_mailbox.append(self.sent_folder, raw)  # type: ignore[union-attr]
         log.info("smtp accepted message %s: %s", message_id, receipt)
         return receipt
 
     def was_sent(self, message_id: str) -> bool | None:
-        if self.sent_mailbox is None:
+        """Look for the message in the Sent folder, then wait for our hidden copy.
+
+        Without ``self_copy`` a message the server accepted just before a crash has no
+        copy yet, so False is a guess; with it, False means no copy came within
+        ``copy_wait`` seconds.
+        """
+        box = self.sent_mailbox
+        if box is None:
             return None
-        return self.sent_mailbox.find_message_id(self.sent_folder, message_id)
+        if box.find_message_id(self.sent_folder, message_id):
+            return True
+        if not self.self_copy:
+            return False
+        deadline = time.monotonic() + self.copy_wait
+        while not box.find_message_id(self.self_copy_folder, message_id):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(1.0, self.copy_wait))
+        return True
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -130,6 +166,8 @@ class SmtpTransport:
         rejected = [reply for reply in (conn.rcpt(r) for r in recipients) if reply[0] not in (250, 251)]
         if len(rejected) == len(recipients):
             raise smtplib.SMTPResponseException(*rejected[0])
+        if self.self_copy:
+            self._add_self_copy(conn)
         for code, reply in rejected:
             # NOTE: the message still goes to the accepted recipients; the rejected ones
             # are only logged, because failing the send would make a retry duplicate it.
@@ -138,6 +176,16 @@ class SmtpTransport:
         code, reply = conn.data(raw)
         _expect(code, reply, 250)
         return f"smtp:{_short(reply)}"
+
+    def _add_self_copy(self, conn: smtplib.SMTP) -> None:
+        # Without our copy a crash after the server's 250 could not be told from a failed
+        # send, so the message must not go out without it.
+        code, reply = conn.rcpt(self.self_copy or "")
+        if code not in (250, 251):
+            raise smtplib.SMTPResponseException(
+                code if 400 <= code < 500 else 550,
+                b"the agent's own address was refused as a recipient of its copy: " + reply,
+            )
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is None:
