@@ -6,19 +6,34 @@ and logs must not carry customer data.
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from churnguard.errors import ImportRowError
-from churnguard.ingest.mapping import FIELDS, REQUIRED, FieldSpec, Mapping
+from churnguard.ingest.mapping import FIELDS, REQUIRED, FieldSpec, Mapping, fail
 
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+# The local part is RFC 5322 dot-atoms in ASCII: no quotes, spaces, control bytes or non-ASCII,
+# which mail headers and Maildir file names could not carry safely.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
+
+# Numbers are checked as text before any conversion, so a cell such as 1e999999 costs nothing.
+MAX_NUMBER_CHARS = 40
+# Largest magnitude a number may have after ``multiply``: 10**15 fits SQLite and DuckDB
+# integers and stays exact as a float.
+MAX_MAGNITUDE = Decimal(10) ** 15
+MAX_TEXT_CHARS = 131072
+# Fields where a negative number has no meaning.
+NON_NEGATIVE = {"mrr_cents", "quantity"}
 
 
 def convert_row(mapping: Mapping, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -29,8 +44,34 @@ def convert_row(mapping: Mapping, values: dict[str, Any]) -> tuple[dict[str, Any
         if fields.get(name) in (None, ""):
             raise ImportRowError(f"missing {name}{_where(mapping.fields[name])}: fill it in or drop the row", field=name)
 
-    extras = {name: convert_value(spec, values, "number" if _numeric(spec) else "text") for name, spec in mapping.extras.items()}
+    extras = {name: convert_value(spec, values, _extra_kind(spec)) for name, spec in mapping.extras.items()}
     return fields, {name: value for name, value in extras.items() if value is not None}
+
+
+def check_constants(mapping: Mapping) -> None:
+    """Convert every value, default and values-table entry once, so a bad constant in the
+    mapping is a mapping error instead of a reject on every row."""
+    types = FIELDS[mapping.kind]
+    for table, specs in (("fields", mapping.fields), (_extras_table(mapping), mapping.extras)):
+        for name, spec in specs.items():
+            kind = types[name] if table == "fields" else _extra_kind(spec)
+            _check_spec_constants(mapping, f"{table}.{name}", spec, kind)
+
+
+def _extras_table(mapping: Mapping) -> str:
+    return "attributes" if mapping.kind == "accounts" else "properties"
+
+
+def _check_spec_constants(mapping: Mapping, key: str, spec: FieldSpec, kind: str) -> None:
+    constants = [("value", spec.value), ("default", spec.default)]
+    constants += [(f"values.{word}", value) for word, value in (spec.values or {}).items()]
+    for option, value in constants:
+        if value is None or value == "":
+            continue
+        try:
+            _CONVERTERS[kind](spec, value)
+        except (ValueError, TypeError, ArithmeticError, DecimalException, ZoneInfoNotFoundError, OSError):
+            fail(mapping.path, f"{key}.{option}", f"is not a valid {_LABELS[kind]}", _FIXES[kind])
 
 
 def convert_value(spec: FieldSpec, values: dict[str, Any], kind: str) -> Any:
@@ -46,9 +87,20 @@ def convert_value(spec: FieldSpec, values: dict[str, Any], kind: str) -> Any:
         return None
 
     try:
-        return _CONVERTERS[kind](spec, raw)
-    except (ValueError, InvalidOperation, ZoneInfoNotFoundError, OverflowError):
+        value = _CONVERTERS[kind](spec, raw)
+    except _ValueProblem as exc:
+        raise ImportRowError(f"invalid {_LABELS[kind]}{_where(spec)} ({exc}): {_FIXES[kind]}", field=spec.name) from None
+    except (ValueError, TypeError, ArithmeticError, DecimalException, ZoneInfoNotFoundError, OSError):
+        # OSError: a zone name that is a folder of the zone database; ArithmeticError: overflow.
         raise ImportRowError(f"invalid {_LABELS[kind]}{_where(spec)}: {_FIXES[kind]}", field=spec.name) from None
+
+    if spec.name in NON_NEGATIVE and isinstance(value, (int, float)) and value < 0:
+        raise ImportRowError(f"negative {spec.name}{_where(spec)}: write zero or more", field=spec.name)
+    return value
+
+
+class _ValueProblem(ValueError):
+    """A conversion failure whose short reason is safe to show, because it contains no part of the value."""
 
 
 def _raw(spec: FieldSpec, values: dict[str, Any]) -> Any:
@@ -87,19 +139,33 @@ def _where(spec: FieldSpec) -> str:
     return ""
 
 
-def _numeric(spec: FieldSpec) -> bool:
-    return spec.multiply is not None or spec.integer
+def _extra_kind(spec: FieldSpec) -> str:
+    return "number" if spec.multiply is not None or spec.integer else "text"
 
 
 def _number(spec: FieldSpec, raw: Any) -> Decimal:
-    if isinstance(raw, bool):
-        raise ValueError("a boolean is not a number")
-    number = Decimal(str(raw))
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+        raise ValueError("not a number")
+    text = _number_text(raw)
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _ValueProblem(f"longer than {MAX_NUMBER_CHARS} characters")
+
+    number = Decimal(text)
     if not number.is_finite():
-        raise ValueError("not a finite number")
+        raise _ValueProblem("not a finite number")
+    if number and number.adjusted() > 30:
+        raise _ValueProblem("out of range")
     if spec.multiply is not None:
         number *= Decimal(str(spec.multiply))
+    if abs(number) >= MAX_MAGNITUDE:
+        raise _ValueProblem("out of range, at most 15 digits before the point")
     return number
+
+
+def _number_text(raw: Any) -> str:
+    if isinstance(raw, int) and abs(raw) >= 10**MAX_NUMBER_CHARS:
+        raise _ValueProblem("out of range")
+    return str(raw)
 
 
 def _to_int(spec: FieldSpec, raw: Any) -> int:
@@ -115,7 +181,26 @@ def _to_number(spec: FieldSpec, raw: Any) -> int | float:
 
 
 def _to_text(spec: FieldSpec, raw: Any) -> str:
-    return str(raw)
+    if isinstance(raw, (dict, list)):
+        # A nested JSON value stays JSON, so it reads back as data rather than a Python repr.
+        raw = json.dumps(raw, ensure_ascii=False, sort_keys=True)
+    return check_text(str(raw))
+
+
+def check_text(text: str) -> str:
+    """Return ``text`` when it fits a text field: no control characters, not absurdly long.
+
+    CR, LF and NUL in a stored name end up in mail headers and file names, where they break
+    the message or the folder, so they are refused at the door.
+    """
+    if len(text) > MAX_TEXT_CHARS:
+        raise _ValueProblem(f"longer than {MAX_TEXT_CHARS} characters")
+    if any(unicodedata.category(char) in _CONTROL for char in text):
+        raise _ValueProblem("contains a control character such as a line break or NUL")
+    return text
+
+
+_CONTROL = {"Cc", "Zl", "Zp"}
 
 
 def _to_bool(spec: FieldSpec, raw: Any) -> bool:
@@ -130,7 +215,9 @@ def _to_bool(spec: FieldSpec, raw: Any) -> bool:
 
 
 def _to_email(spec: FieldSpec, raw: Any) -> str:
-    address = str(raw).strip()
+    if not isinstance(raw, str):
+        raise ValueError("not an address")
+    address = raw.strip()
     if len(address) > 320 or not _EMAIL.match(address):
         raise ValueError("not an address")
     return address.lower()
@@ -144,22 +231,31 @@ def _to_currency(spec: FieldSpec, raw: Any) -> str:
 
 
 def _to_timezone(spec: FieldSpec, raw: Any) -> str:
-    name = str(raw).strip()
-    if not name or name.startswith(("/", ".")) or ".." in name:
+    name = raw.strip() if isinstance(raw, str) else ""
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name or "\\" in name:
         raise ValueError("not a zone name")
+    check_text(name)
     ZoneInfo(name)
     return name
 
 
 def _to_date(spec: FieldSpec, raw: Any) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
     if spec.date_format:
         return datetime.strptime(str(raw), spec.date_format).date()
     return date.fromisoformat(str(raw))
 
 
 def _to_datetime(spec: FieldSpec, raw: Any) -> datetime:
+    if isinstance(raw, datetime):
+        return raw.replace(tzinfo=timezone.utc) if raw.tzinfo is None else raw.astimezone(timezone.utc)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return datetime.fromtimestamp(raw, timezone.utc)
+    if not isinstance(raw, str) or len(raw) > 64:
+        raise ValueError("not a date and time")
     if spec.date_format:
         parsed = datetime.strptime(str(raw), spec.date_format)
     else:

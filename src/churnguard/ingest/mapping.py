@@ -26,9 +26,11 @@ transforms ``values`` (a lookup table, e.g. boolean words), ``default`` (for emp
 
 from __future__ import annotations
 
+import math
 import string
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -55,6 +57,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 EXTRA_TABLE = {"accounts": "attributes", "events": "properties"}
 FORMATS = ("csv", "whitespace", "jsonl")
+MAX_FACTOR = 1e9
+SCALARS = (str, int, float, bool, date, datetime)
 _SPEC_KEYS = {"column", "template", "value", "values", "default", "date_format", "multiply", "integer"}
 
 
@@ -115,7 +119,7 @@ def load_mapping(path: Path | str, kind: str | None = None) -> Mapping:
     table = _read_toml(path)
 
     file_kind = table.get("kind", kind)
-    if file_kind not in FIELDS:
+    if not isinstance(file_kind, str) or file_kind not in FIELDS:
         _fail(path, "kind", f"must be one of {', '.join(FIELDS)}", "set kind = \"accounts\", \"contacts\" or \"events\"")
     if kind is not None and file_kind != kind:
         _fail(path, "kind", f"is {file_kind!r} but this command imports {kind}", f"use a mapping with kind = \"{kind}\"")
@@ -128,7 +132,12 @@ def load_mapping(path: Path | str, kind: str | None = None) -> Mapping:
     extras_name = EXTRA_TABLE.get(file_kind)
     extras = _parse_specs(path, extras_name, table.get(extras_name, {})) if extras_name else {}
     source = _parse_source(path, file_kind, table.get("source", ""))
-    return Mapping(path, file_kind, _parse_format(path, table.get("format", {})), fields, extras, source)
+    mapping = Mapping(path, file_kind, _parse_format(path, table.get("format", {})), fields, extras, source)
+
+    from churnguard.ingest.convert import check_constants  # convert reads this module's tables
+
+    check_constants(mapping)
+    return mapping
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -197,12 +206,22 @@ def _check_types(path: Path, key: str, spec: dict[str, Any]) -> None:
             _fail(path, f"{key}.{option}", "must be a non-empty string", "quote the value")
     if "values" in spec and not isinstance(spec["values"], dict):
         _fail(path, f"{key}.values", "must be a table of source word = value", "write values = { Yes = true, No = false }")
-    if "multiply" in spec and (isinstance(spec["multiply"], bool) or not isinstance(spec["multiply"], (int, float))):
-        _fail(path, f"{key}.multiply", "must be a number", "write multiply = 100 to turn dollars into cents")
+    if "multiply" in spec and not _sane_factor(spec["multiply"]):
+        _fail(path, f"{key}.multiply", f"must be a number between -{MAX_FACTOR:g} and {MAX_FACTOR:g}",
+              "write multiply = 100 to turn dollars into cents")
+    for option in ("value", "default"):
+        if option in spec and not isinstance(spec[option], SCALARS):
+            _fail(path, f"{key}.{option}", "must be a single value, not a table or a list", "write a string, number or date")
     if "integer" in spec and not isinstance(spec["integer"], bool):
         _fail(path, f"{key}.integer", "must be true or false", "write integer = true")
     if "template" in spec:
         _check_template(path, f"{key}.template", spec["template"])
+
+
+def _sane_factor(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and abs(value) <= MAX_FACTOR
 
 
 def _check_template(path: Path, key: str, template: str) -> None:
@@ -212,6 +231,9 @@ def _check_template(path: Path, key: str, template: str) -> None:
         _fail(path, key, f"is not a valid template ({exc})", "write column names in braces, e.g. \"customer-{id}\"")
     if any(name == "" or (name is not None and not name.strip()) for _, name, _, _ in parts):
         _fail(path, key, "has an empty {} placeholder", "put a column name inside each pair of braces")
+    # A format spec such as {name:>999999999} would build a huge string for every row.
+    if any(spec or conversion for _, name, spec, conversion in parts if name is not None):
+        _fail(path, key, "has a format spec or conversion (':' or '!') in a placeholder", "write plain {column} placeholders")
 
 
 def _parse_format(path: Path, table: Any) -> FileFormat:
@@ -225,15 +247,21 @@ def _parse_format(path: Path, table: Any) -> FileFormat:
         type=table.get("type", "csv"),
         delimiter=table.get("delimiter", ","),
         header=table.get("header", True),
-        columns=tuple(table.get("columns", ())),
+        columns=_columns(path, table.get("columns", [])),
         encoding=table.get("encoding", "utf-8"),
     )
     _check_format(path, file_format)
     return file_format
 
 
+def _columns(path: Path, columns: Any) -> tuple[str, ...]:
+    if not isinstance(columns, list):
+        _fail(path, "format.columns", "must be a list of non-empty names", "write columns = [\"id\", \"name\"]")
+    return tuple(columns)
+
+
 def _check_format(path: Path, file_format: FileFormat) -> None:
-    if file_format.type not in FORMATS:
+    if not isinstance(file_format.type, str) or file_format.type not in FORMATS:
         _fail(path, "format.type", f"must be one of {', '.join(FORMATS)}", "write type = \"csv\"")
     if not isinstance(file_format.delimiter, str) or len(file_format.delimiter) != 1:
         _fail(path, "format.delimiter", "must be one character", "write delimiter = \";\" for example")
@@ -255,6 +283,11 @@ def _parse_source(path: Path, kind: str, source: Any) -> str:
     if not isinstance(source, str) or ":" in source:
         _fail(path, "source", "must be a short name without ':'", "write source = \"crm\"")
     return source.strip()
+
+
+def fail(path: Path, key: str, problem: str, fix: str) -> NoReturn:
+    """Raise the MappingError for ``key`` of the mapping file at ``path``."""
+    _fail(path, key, problem, fix)
 
 
 def _fail(path: Path, key: str, problem: str, fix: str) -> NoReturn:
