@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,7 +64,10 @@ class ImportReport:
 
 
 def rejects_path(rejects_dir: Path, source: Path, kind: str) -> Path:
-    return rejects_dir / f"{source.stem}.{kind}.rejects.jsonl"
+    """Name the rejects file after the source's full path, so two files with one name in
+    different folders keep separate rejects."""
+    digest = hashlib.sha256(str(source.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return rejects_dir / f"{source.stem}.{kind}.{digest}.rejects.jsonl"
 
 
 def write_rejects(path: Path, rejects: list[Reject]) -> str | None:
@@ -74,9 +78,24 @@ def write_rejects(path: Path, rejects: list[Reject]) -> str | None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
-        for reject in sorted(rejects, key=lambda item: (item.file or "", item.line)):
-            out.write(json.dumps(asdict(reject)) + "\n")
+        _write_lines(out, rejects, {})
     return str(path)
+
+
+def append_rejects(path: Path, rejects: list[Reject], run: str) -> str | None:
+    """Add one run's rejects to ``path``, each line stamped with ``run``; earlier runs stay."""
+    if not rejects:
+        return None
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        _write_lines(out, rejects, {"run": run})
+    return str(path)
+
+
+def _write_lines(out: Any, rejects: list[Reject], stamp: dict[str, str]) -> None:
+    for reject in sorted(rejects, key=lambda item: (item.file or "", item.line)):
+        out.write(json.dumps({**stamp, **asdict(reject)}) + "\n")
 
 
 def audit_import(session: Session, report: ImportReport, at: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,12 +42,13 @@ def import_accounts(workspace: Workspace, path: Path | str, mapping: Mapping | P
     """Upsert accounts by id; a later row with the same id wins over an earlier one."""
     path, mapping = Path(path), _mapping(mapping, "accounts")
     parsed, rejects, report = _parse(path, mapping)
-    latest = {row.fields["id"]: row for row in parsed}
+    latest = _latest(parsed, lambda row: row.fields["id"], "account id", rejects)
 
     with workspace.db.transaction() as session:
         known = _load(session, Account, Account.id, list(latest))
         for account_id, row in latest.items():
             _count(report, _upsert_account(session, known.get(account_id), row, workspace))
+        report.rejected = len(rejects)
         report.rejects_path = write_rejects(rejects_path(workspace.rejects_dir, path, "accounts"), rejects)
         audit_import(session, report, workspace.clock.now())
 
@@ -58,7 +59,7 @@ def import_contacts(workspace: Workspace, path: Path | str, mapping: Mapping | P
     """Upsert contacts by (account, email); rows naming an unknown account are rejected."""
     path, mapping = Path(path), _mapping(mapping, "contacts")
     parsed, rejects, report = _parse(path, mapping)
-    latest = {(row.fields["account_id"], row.fields["email"]): row for row in parsed}
+    latest = _latest(parsed, lambda row: (row.fields["account_id"], row.fields["email"]), "account and email", rejects)
 
     with workspace.db.transaction() as session:
         account_ids = sorted({account_id for account_id, _ in latest})
@@ -70,6 +71,7 @@ def import_contacts(workspace: Workspace, path: Path | str, mapping: Mapping | P
                 continue
             _count(report, _upsert_contact(session, contacts.get(key), row))
 
+        report.rejected = len(rejects)
         report.rejects_path = write_rejects(rejects_path(workspace.rejects_dir, path, "contacts"), rejects)
         audit_import(session, report, workspace.clock.now())
 
@@ -80,12 +82,13 @@ def import_events(workspace: Workspace, path: Path | str, mapping: Mapping | Pat
     """Add events to the workspace's event store; events already stored are skipped."""
     path, mapping = Path(path), _mapping(mapping, "events")
     parsed, rejects, report = _parse(path, mapping)
-    events = list(build_events(mapping, parsed))
+    events = _first_events(list(build_events(mapping, parsed)), parsed, rejects)
 
     inserted = open_event_store(workspace).add(events)
     report.inserted, report.unchanged = inserted, len({event.id for event in events}) - inserted
 
     with workspace.db.transaction() as session:
+        report.rejected = len(rejects)
         report.rejects_path = write_rejects(rejects_path(workspace.rejects_dir, path, "events"), rejects)
         audit_import(session, report, workspace.clock.now())
     return report
@@ -106,6 +109,34 @@ def build_events(mapping: Mapping, rows: Iterable[ParsedRow]) -> Iterator[EventR
             event.id = row_event_id(mapping.source, event.account_id, event.type, event.occurred_at, quantity, row.extras, seen[base])
             seen[base] += 1
         yield event
+
+
+def _latest(parsed: list[ParsedRow], key: Callable[[ParsedRow], Any], label: str,
+            rejects: list[Reject]) -> dict[Any, ParsedRow]:
+    """Keep the last row per key; each earlier row is a reject that names the line that won."""
+    latest: dict[Any, ParsedRow] = {}
+    for row in parsed:
+        earlier = latest.get(key(row))
+        if earlier is not None:
+            reason = (f"{label} at line {earlier.line} repeats at line {row.line}, and the later row was imported: "
+                      "keep one row per key")
+            rejects.append(Reject(earlier.line, reason))
+        latest[key(row)] = row
+    return latest
+
+
+def _first_events(events: list[EventRecord], parsed: list[ParsedRow], rejects: list[Reject]) -> list[EventRecord]:
+    """Keep the first event per id; a later row with the same id is a reject naming both lines."""
+    first: dict[str, int] = {}
+    kept: list[EventRecord] = []
+    for event, row in zip(events, parsed):
+        if event.id in first:
+            reason = f"event id at line {row.line} repeats line {first[event.id]}: give each event its own id"
+            rejects.append(Reject(row.line, reason, "id"))
+            continue
+        first[event.id] = row.line
+        kept.append(event)
+    return kept
 
 
 def _mapping(mapping: Mapping | Path | str, kind: str) -> Mapping:
@@ -135,6 +166,8 @@ def _parse(path: Path, mapping: Mapping) -> tuple[list[ParsedRow], list[Reject],
             parsed.append(ParsedRow(row.line, fields, extras))
     except csv.Error as exc:
         raise ImportFileError(f"import file {path} is not valid CSV ({exc}); fix the quoting or the delimiter") from None
+    except RecursionError:
+        raise ImportFileError(f"import file {path} nests too deeply to read; flatten its records") from None
 
     report.rejected = len(rejects)
     return parsed, rejects, report
@@ -150,7 +183,6 @@ def _reject_unknown_account(report: ImportReport, rejects: list[Reject], row: Pa
     column = mapping.fields["account_id"].column
     reason = f"account_id at line {row.line} names no imported account: import accounts first or fix the id"
     rejects.append(Reject(row.line, reason, "account_id", column))
-    report.rejected += 1
 
 
 def _load(session: Session, model: type, key: Any, ids: list[Any]) -> dict[Any, Any]:
