@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from churnguard.detect.eventstore import EventRecord, event_id, open_event_store
 from churnguard.errors import InputError
-from churnguard.ingest.report import ImportReport, Reject, audit_import, write_rejects
+from churnguard.ingest.report import ImportReport, Reject, append_rejects, audit_import
 from churnguard.store.models import Account
 from churnguard.workspace import Workspace
 
@@ -44,6 +44,10 @@ EVENT_TYPES = {
 _ENDED_SUBSCRIPTION = {"canceled", "incomplete_expired"}
 _LATE_SUBSCRIPTION = {"past_due", "unpaid"}
 _LIVE_SUBSCRIPTION = {"active", "trialing"}
+# Unix seconds from 1970 up to the year 3000. Anything outside is not a real event time.
+CREATED_MAX = 32503680000
+# Real events nest about ten levels, so far deeper JSON is rejected before anything walks it.
+MAX_DEPTH = 64
 
 
 class StripePayloadError(InputError):
@@ -136,8 +140,25 @@ def _check_event(payload: Any) -> None:
         raise StripePayloadError("invalid Stripe event: 'id' and 'type' must be strings")
     if isinstance(payload["created"], bool) or not isinstance(payload["created"], int):
         raise StripePayloadError("invalid Stripe event: 'created' must be a Unix time in seconds")
+    if not 0 <= payload["created"] < CREATED_MAX:
+        raise StripePayloadError("invalid Stripe event: 'created' is out of range; use Unix seconds between 1970 and 3000")
+    if _depth(payload) > MAX_DEPTH:
+        raise StripePayloadError(f"invalid Stripe event: it nests more than {MAX_DEPTH} levels deep; export events as Stripe sends them")
     if not isinstance(payload["data"], dict) or not isinstance(payload["data"].get("object"), dict):
         raise StripePayloadError("invalid Stripe event: 'data.object' is missing or not an object")
+
+
+def _depth(payload: Any) -> int:
+    """Return how deeply ``payload`` nests, walking without recursion and stopping past the limit."""
+    deepest, stack = 0, [(payload, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def _text(value: Any) -> str | None:
@@ -213,8 +234,11 @@ def read_event_file(path: Path) -> list[Any]:
         raise StripePayloadError("file not found; check the path") from None
     except OSError as exc:
         raise StripePayloadError(f"file could not be read ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):
+        # ValueError covers broken JSON and numbers too long to convert.
         raise StripePayloadError("not JSON; export Stripe events as JSON") from None
+    except RecursionError:
+        raise StripePayloadError("JSON nests too deeply to read; export Stripe events as JSON") from None
 
     if isinstance(data, list):
         return data
@@ -238,15 +262,25 @@ def read_account_map(path: Path) -> dict[str, str]:
     return {row["customer_id"].strip(): row["account_id"].strip() for row in rows if row["customer_id"] and row["account_id"]}
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A normalized event and where it was read: file name and position in the file."""
+
+    event: NormalizedStripe
+    file: str
+    index: int
+
+
 def import_stripe(workspace: Workspace, paths: list[Path], account_map: Path | None = None) -> ImportReport:
     """Import exported Stripe event files: store every matched event, then apply state.
 
     An account's ``payment_status`` and ``status`` change only for an event newer than the
     last one applied to it, so files may arrive in any order and may be imported twice.
+    A bad file or event is rejected on its own; the rest of the command still imports.
     """
     report = ImportReport(kind="stripe", files=[path.name for path in paths])
     rejects: list[Reject] = []
-    normalized = _read_events(paths, report, rejects)
+    normalized = _unique(_read_events(paths, report, rejects), rejects)
     customer_map = read_account_map(account_map) if account_map else {}
 
     with workspace.db.transaction() as session:
@@ -257,14 +291,15 @@ def import_stripe(workspace: Workspace, paths: list[Path], account_map: Path | N
         _apply_state(session, matched, customer_map, report, workspace)
 
         report.rejected = len(rejects)
-        report.rejects_path = write_rejects(workspace.rejects_dir / "stripe.rejects.jsonl", rejects)
+        run = workspace.clock.now().isoformat()
+        report.rejects_path = append_rejects(workspace.rejects_dir / "stripe.rejects.jsonl", rejects, run)
         audit_import(session, report, workspace.clock.now())
 
     return report
 
 
-def _read_events(paths: list[Path], report: ImportReport, rejects: list[Reject]) -> list[NormalizedStripe]:
-    events: list[NormalizedStripe] = []
+def _read_events(paths: list[Path], report: ImportReport, rejects: list[Reject]) -> list[_Read]:
+    events: list[_Read] = []
     for path in paths:
         try:
             payloads = read_event_file(path)
@@ -275,31 +310,61 @@ def _read_events(paths: list[Path], report: ImportReport, rejects: list[Reject])
         for index, payload in enumerate(payloads, start=1):
             report.rows += 1
             try:
-                events.append(normalize_stripe_event(payload))
+                events.append(_Read(normalize_stripe_event(payload), path.name, index))
             except StripePayloadError as exc:
                 rejects.append(Reject(index, f"{path.name}, event {index}: {exc}", file=path.name))
 
-    return sorted(events, key=lambda event: (event.created, event.event_id))
+    return sorted(events, key=lambda read: (read.event.created, read.event.event_id))
 
 
-def _match_accounts(session: Session, events: list[NormalizedStripe], customer_map: dict[str, str],
+def _unique(events: list[_Read], rejects: list[Reject]) -> list[_Read]:
+    """Drop repeats of an event id; a repeat whose facts differ is a reject naming both places."""
+    first: dict[str, _Read] = {}
+    kept: list[_Read] = []
+    for read in events:
+        earlier = first.get(read.event.event_id)
+        if earlier is None:
+            first[read.event.event_id] = read
+            kept.append(read)
+        elif earlier.event != read.event:
+            reason = (f"{read.file}, event {read.index}: event id {read.event.event_id} was already read from "
+                      f"{earlier.file}, event {earlier.index}, with other content: Stripe ids are unique, check the export")
+            rejects.append(Reject(read.index, reason, field="id", file=read.file))
+    return kept
+
+
+def _match_accounts(session: Session, events: list[_Read], customer_map: dict[str, str],
                     rejects: list[Reject]) -> list[tuple[NormalizedStripe, str]]:
-    customers = sorted({e.customer_id for e in events if e.customer_id and e.customer_id not in customer_map})
+    customers = sorted({r.event.customer_id for r in events if r.event.customer_id and r.event.customer_id not in customer_map})
     billing = dict(session.execute(
         select(Account.billing_customer_id, Account.id).where(Account.billing_customer_id.in_(customers))
     ).all()) if customers else {}
+    targets = sorted({account_id for account_id in customer_map.values()})
+    known = set(session.scalars(select(Account.id).where(Account.id.in_(targets)))) if targets else set()
 
     matched = []
-    for event in events:
+    for read in events:
+        event = read.event
         account_id = customer_map.get(event.customer_id or "") or billing.get(event.customer_id)
-        if account_id is None:
-            reason = (f"event {event.event_id} has no customer id" if not event.customer_id else
-                      f"no account for the customer of event {event.event_id}")
-            rejects.append(Reject(0, f"{reason}: add the customer to --account-map or set billing_customer_id", field="customer"))
+        problem = _match_problem(event, account_id, known, billing)
+        if problem:
+            rejects.append(Reject(read.index, f"{read.file}, event {read.index}: {problem}", field="customer", file=read.file))
             continue
         matched.append((event, account_id))
 
     return matched
+
+
+def _match_problem(event: NormalizedStripe, account_id: str | None, known: set[str], billing: dict[Any, str]) -> str:
+    if not event.customer_id:
+        return f"event {event.event_id} has no customer id: add the customer to --account-map or set billing_customer_id"
+    if account_id is None:
+        return (f"no account for the customer of event {event.event_id}: "
+                "add the customer to --account-map or set billing_customer_id")
+    if account_id not in known and account_id not in billing.values():
+        return (f"--account-map sends the customer of event {event.event_id} to an account that does not exist: "
+                "import the account first or fix the map")
+    return ""
 
 
 def _apply_state(session: Session, matched: list[tuple[NormalizedStripe, str]], customer_map: dict[str, str],
