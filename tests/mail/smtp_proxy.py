@@ -16,6 +16,8 @@ client must not use PIPELINING or CHUNKING (smtplib uses neither).
 
 from __future__ import annotations
 
+import quopri
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -118,3 +120,44 @@ def _stuff(content: bytes) -> bytes:
     if content and not content.endswith(b"\r\n"):
         content += b"\r\n"
     return b"".join(b"." + line if line.startswith(b".") else line for line in content.splitlines(keepends=True))
+
+
+def downgrade_8bit(entity: bytes) -> bytes:
+    """Re-encode every 8-bit leaf part as quoted-printable, as a relay without 8BITMIME does.
+
+    Parts that are already 7-bit are left byte for byte, and so are the headers, apart from
+    the Content-Transfer-Encoding field of a part that is re-encoded.
+    """
+    if max(entity, default=0) < 0x80:
+        return entity
+    head, _, body = entity.partition(b"\r\n\r\n")
+    unfolded = re.sub(rb"\r\n[ \t]+", b" ", head)
+    boundary = re.search(rb'(?im)^content-type:\s*multipart/[^\r\n]*boundary="?([^";\r\n]+)', unfolded)
+    if boundary:
+        return head + b"\r\n\r\n" + _downgrade_parts(body, boundary.group(1))
+
+    encoded = quopri.encodestring(body.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
+    field = b"Content-Transfer-Encoding: quoted-printable"
+    if re.search(rb"(?im)^content-transfer-encoding:", head):
+        head = re.sub(rb"(?im)^content-transfer-encoding:[^\r\n]*", field, head)
+    else:
+        head += b"\r\n" + field
+    return head + b"\r\n\r\n" + encoded
+
+
+def _downgrade_parts(body: bytes, boundary: bytes) -> bytes:
+    delimiters = (b"--" + boundary, b"--" + boundary + b"--")
+    out: list[bytes] = []
+    part: list[bytes] | None = None  # None while in the preamble
+    for line in body.splitlines(keepends=True):
+        if line.rstrip(b"\r\n") in delimiters:
+            if part is not None:
+                out.append(downgrade_8bit(b"".join(part)))
+            out.append(line)
+            part = []
+        elif part is None:
+            out.append(line)
+        else:
+            part.append(line)
+    out.append(b"".join(part or []))  # the epilogue
+    return b"".join(out)
