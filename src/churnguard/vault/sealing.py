@@ -127,7 +127,7 @@ def mark_for_reseal(rows: Any) -> int:
 def _owner_moved(session: Session, account: Account) -> None:
     if not inspect(account).attrs.owner_identity_id.history.has_changes():
         return
-    account.sealed = None
+    mark_for_reseal([account])
     mark_for_reseal(session.scalars(select(Contact).where(Contact.account_id == account.id)))
     mark_for_reseal(session.scalars(select(SignalRow).where(SignalRow.account_id == account.id)))
 
