@@ -7,15 +7,18 @@ counts, never customer content.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from churnguard.detect.eventstore import EventStore, open_event_store
@@ -160,11 +163,32 @@ class Agent:
         with self.workspace.db.transaction() as session:
             identities = active_identities(session)
         for identity in identities:
-            mailbox = self._make_mailbox(identity)
-            inbox = read_mailbox(self.workspace.db, identity.id, mailbox, self.actor, now)
+            with self._mailbox_lease(identity.id) as mine:
+                if not mine:
+                    continue  # another worker is reading this mailbox right now
+                mailbox = self._make_mailbox(identity)
+                inbox = read_mailbox(self.workspace.db, identity.id, mailbox, self.actor, now)
             report.mail_read += inbox.read
             for verdict, count in inbox.by_verdict.items():
                 report.replies[verdict] = report.replies.get(verdict, 0) + count
+
+    @contextmanager
+    def _mailbox_lease(self, identity_id: str) -> Iterator[bool]:
+        """Let one worker at a time read an identity's mailbox (a PostgreSQL advisory lock).
+
+        SQLite workspaces run a single worker, so there is nothing to share.
+        """
+        if self.workspace.db.dialect != "postgresql":
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(f"mailbox:{identity_id}".encode()).digest()[:8], "big", signed=True)
+        with self.workspace.db.engine.connect() as connection:
+            acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
     def run_forever(self, interval: float, stop: threading.Event) -> None:
         """Run passes every ``interval`` seconds until ``stop`` is set."""
