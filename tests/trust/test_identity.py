@@ -40,7 +40,7 @@ def test_suspended_identity_waits_and_resumes(make_loop):
     with loop.workspace.db.session() as session:
         assert session.get(Sequence, 1).open_key is not None  # waiting, not stopped
     _cli(loop.workspace, "identity", "resume", AGENT.id, "--by", "lead")
-    loop.run(days=3.2)  # past the weekend, inside the contact's send window
+    loop.run(days=3.8)  # past the weekend, inside the contact's send window
     assert len(loop.messages_for(CUSTOMER)) == 2
 
 
