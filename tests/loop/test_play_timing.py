@@ -73,3 +73,16 @@ def test_bad_holiday_names_value():
 def test_anytime_window_never_waits():
     moment = datetime(2026, 3, 8, 3, 0, tzinfo=UTC)
     assert next_send_time(moment, SendWindow(anytime=True), "America/New_York") == moment
+
+
+def test_plays_doc_lists_shipped_plays_and_fields():
+    from pathlib import Path
+
+    from churnguard.plays.loader import BUILTIN
+    from churnguard.plays.schema import Play
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plays.md").read_text(encoding="utf-8")
+    for path in BUILTIN.glob("*.toml"):
+        assert path.read_text(encoding="utf-8").strip() in doc, path.name
+    for field in Play.model_fields:
+        assert f"`{field}" in doc or f"[{field}]" in doc, field
