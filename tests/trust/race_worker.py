@@ -1,4 +1,4 @@
-"""A send worker for the revocation race test: deliver pending touches until told to stop.
+"""A send worker for the revocation race test: deliver pending touches until the stop file appears.
 
 Run as ``python -m tests.trust.race_worker WORKSPACE LOGFILE STOPFILE``. Each transport call
 is logged as one JSON line with its wall-clock start and end, written before and after the

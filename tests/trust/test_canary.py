@@ -1,8 +1,8 @@
 """Canary: marker strings seeded into account data never appear in plaintext anywhere we write.
 
-The whole loop runs with debug logging (SQL statements and their parameters included),
-including a reply, a hand-off note and a transport crash; then the logs, every file of the
-workspace's state database, the audit export and the traceback are scanned.
+The whole loop runs with debug logging, SQL statements and their parameters included,
+through a reply, a hand-off note and a transport failure. Then the logs, every file of the
+workspace's state database, the audit export and any traceback are scanned.
 """
 
 from __future__ import annotations

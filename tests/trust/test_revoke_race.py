@@ -1,6 +1,6 @@
 """Revoke an identity while several worker processes send as it through real servers.
 
-PostgreSQL holds the state; Postfix and Dovecot on 127.0.0.1 carry the mail. The proof reads
+PostgreSQL keeps the state, and Postfix and Dovecot on 127.0.0.1 carry the mail. The proof reads
 the customer's real mailbox over IMAP: every message of ours that arrived was sent before
 the revoke committed, and no transport call started after it.
 """
@@ -156,7 +156,8 @@ def test_no_send_after_revoke_commits(race_workspace, mailstack, tmp_path):
     calls = _read_logs(logs)
     started_after = [c for c in calls if c["event"] == "start" and c["t"] > locked_at]
     ended_after_lock = [c for c in calls if c["event"] == "end" and c["t"] > locked_at]
-    assert started_after == [] and ended_after_lock == []
+    assert started_after == []
+    assert ended_after_lock == []
 
     expected = {mid for mid in sent_at_revoke}
     deadline = time.monotonic() + 30

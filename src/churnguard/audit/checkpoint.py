@@ -44,7 +44,7 @@ def _keys_dir(session: Session) -> Path | None:
 
 
 def workspace_signer(session: Session) -> Ed25519PrivateKey | None:
-    """The audit signing key of the workspace this session belongs to, if it has one."""
+    """Load the audit signing key of this session's workspace, or return None when it has none."""
     folder = _keys_dir(session)
     path = folder / SIGNING_FILE if folder is not None else None
     if path is None or not path.is_file():

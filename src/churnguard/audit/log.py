@@ -104,8 +104,8 @@ def verify(session: Session, public_key: Ed25519PublicKey | None = None) -> Veri
     """Walk the chain in id order and report the first entry that does not fit.
 
     Signed checkpoints are checked against ``public_key`` when given, else against the
-    workspace's own audit key; a checkpoint that no longer matches names the first entry
-    after the last checkpoint that still does.
+    workspace's own audit key. When a checkpoint no longer matches, the result names the
+    first entry after the last checkpoint that still matches.
     """
     if public_key is None:
         signer = workspace_signer(session)

@@ -1,8 +1,8 @@
 """PostgreSQL privileges: the application role may add audit entries but never change them.
 
 Run ``grant_app_role`` as the database owner. The role gets what the main job needs on
-every table, then loses UPDATE, DELETE and TRUNCATE on the audit tables; it does not own
-them, so it cannot drop their append-only triggers either.
+every table, then loses UPDATE, DELETE and TRUNCATE on the audit tables. Because it does not
+own them, it cannot drop their append-only triggers either.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The sealed-field descriptor that keeps account data encrypted at rest.
 
 A model lists its sensitive fields as ``SealedField`` descriptors. Code reads and writes them
-like plain attributes (``account.plan``); the values live only in memory, and the row stores
-one ``sealed`` column holding their AES-256-GCM ciphertext. Setting a field clears ``sealed``
+like plain attributes (``account.plan``). The values live only in memory, and the row stores
+their AES-256-GCM ciphertext in one ``sealed`` column. Setting a field clears ``sealed``
 to NULL, which marks the row for the vault's flush hook to encrypt again; the column is
 NOT NULL, so a session without the vault attached fails loudly instead of losing data.
 """
@@ -35,7 +35,7 @@ def install_opener(opener: Opener) -> None:
 
 
 INDEX_PREFIX = "bi1:"
-# The blind-index function of the engine that runs the current statement; the vault sets it
+# The blind-index function of the engine that runs the current statement. The vault sets it
 # before every execution, so a query by address is hashed with that workspace's index key.
 current_indexer: contextvars.ContextVar[Callable[[str], str] | None] = contextvars.ContextVar(
     "churnguard_indexer", default=None
@@ -95,7 +95,7 @@ class SealedField:
 
 
 def plain_values(row: Any) -> dict[str, Any]:
-    """The row's decrypted fields, opened on first use and kept for the object's life."""
+    """Return the row's decrypted fields, opened on first use and kept for the object's life."""
     state = row.__dict__
     values = state.get(PLAIN)
     if values is not None:
@@ -115,7 +115,7 @@ def plain_values(row: Any) -> dict[str, Any]:
 
 
 def sealed_values(row: Any) -> dict[str, Any]:
-    """Every sealed field of the row with defaults filled in, ready to encrypt."""
+    """Return every sealed field of the row with defaults filled in, ready to encrypt."""
     values = plain_values(row)
     return {name: values.get(name, copy.deepcopy(spec.default)) for name, spec in row.__sealed_fields__.items()}
 

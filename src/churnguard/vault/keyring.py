@@ -1,8 +1,8 @@
 """Data keys: one versioned key per owner, wrapped by the master key, unwrapped on demand.
 
 Unwrapped keys are cached for ``KEY_TTL`` seconds, so a key shredded or rotated by another
-process stops being used here within that time; the identity checks at the moment of
-acting (see churnguard.identity) stop a revoked identity at once, whatever is cached.
+process stops being used here within that time. A revoked identity is stopped at once by the
+checks at the moment of acting (see churnguard.identity), whatever is cached.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Keyring:
         return active.version, self._unwrap(active)
 
     def key(self, owner: str, version: int, session: Session | None = None) -> AESGCM:
-        """The key named by a ciphertext; fails loudly, naming it, when shredded or unknown."""
+        """Return the key a ciphertext names; raise VaultError naming it when shredded or unknown."""
         cached = self._keys.get((owner, version))
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
