@@ -41,6 +41,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mail.imap_username", str, "", "", "IMAP user name; empty uses the agent address"),
     Setting("mail.imap_password_env", str, "CHURNGUARD_IMAP_PASSWORD", "", "environment variable that holds the IMAP password"),
     Setting("mail.smtp_copy_wait_seconds", float, 30.0, "seconds", "after a crash, how long to wait for the agent's own copy of an interrupted SMTP send before sending it again"),
+    Setting("mail.auto_response_period_hours", float, 168.0, "hours", "at most one automatic response (such as a call offer) per sender in this period; later replies from that sender go to the CSM"),
     Setting("mail.unsubscribe_url", str, "https://unsubscribe.example.com/u/", "", "base https URL of the one-click unsubscribe endpoint"),
     Setting("detect.silent_churn.drop_pct", float, 70.0, "percent", "minimum fall in activity that raises silent_churn"),
     Setting("detect.silent_churn.window_days", int, 30, "days", "length of each of the two compared windows"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from churnguard.identity import require_active
 from churnguard.mail.message import reply_subject, thread_references
 from churnguard.replies.pipeline import ReplyReading
 from churnguard.sequences import messages, state
-from churnguard.sequences.inbox import angle
+from churnguard.sequences.inbox import angle, claim_auto_response
 from churnguard.sequences.outbox import prepare
 from churnguard.plays import PlayBook
 from churnguard.plays.schema import OnReply
@@ -104,6 +104,13 @@ class ReplyActor:
         contact = next((c for c in facts.contacts if c.id == sequence.contact_id), None) if facts else None
         if facts is None or contact is None or contact.suppressed:
             state.stop(session, sequence, StopReason.NO_CONTACT, now)
+            return
+        period = timedelta(hours=float(self.settings["mail.auto_response_period_hours"]))
+        limited = claim_auto_response(session, identity.id, reply, reading, "call_offer", now, period)
+        if limited is not None:
+            reply.reasons = list(reply.reasons or []) + [limited]
+            self._note_to_csm(session, reply, sequence, "An automatic answer already went to this sender recently, so a person should answer.", now)
+            state.close(session, sequence, SequenceState.HANDED_OFF, now, limited)
             return
 
         hours = [int(part) for part in str(self.settings["booking.slot_hours"]).split(",") if part.strip()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from churnguard.mail.message import base_subject
 from churnguard.replies.pipeline import ReplyReading, read_reply
 from churnguard.sequences import state
 from churnguard.store.db import Database
+from churnguard.store.mail_models import AutoResponse
 from churnguard.store.models import Contact, Identity, MailboxCursorRow, Reply, Sequence, Touch
 
 log = logging.getLogger("churnguard.inbox")
@@ -52,9 +53,12 @@ def read_mailbox(db: Database, identity_id: str, mailbox: Mailbox, act: Act, now
         cursor = _load_cursor(session, identity_id)
 
     items, new_cursor = mailbox.fetch_new(INBOX, cursor)
+    # Mid-batch the API token stays the one the batch was read with, because a token names a
+    # page and not a message; a crash re-reads that page and the dedupe key skips what is stored.
+    batch_token = cursor.token if cursor else None
     for item in items:
         with db.transaction() as session:
-            _save_cursor(session, identity_id, MailboxCursor(new_cursor.uidvalidity, item.uid))
+            _save_cursor(session, identity_id, MailboxCursor(new_cursor.uidvalidity, item.uid, batch_token))
             _process(session, identity_id, address, item, act, now, report)
 
     with db.transaction() as session:
@@ -188,7 +192,7 @@ def _keep_unreadable(session: Session, identity_id: str, item: RawInbound, now: 
 
 def _load_cursor(session: Session, identity_id: str) -> MailboxCursor | None:
     row = session.get(MailboxCursorRow, (identity_id, INBOX))
-    return MailboxCursor(row.uidvalidity, row.last_uid) if row else None
+    return MailboxCursor(row.uidvalidity, row.last_uid, row.token) if row else None
 
 
 def _save_cursor(session: Session, identity_id: str, cursor: MailboxCursor) -> None:
@@ -198,3 +202,27 @@ def _save_cursor(session: Session, identity_id: str, cursor: MailboxCursor) -> N
         session.add(row)
     row.uidvalidity = cursor.uidvalidity
     row.last_uid = cursor.last_uid
+    row.token = cursor.token
+
+
+def claim_auto_response(
+    session: Session, identity_id: str, reply: Reply, reading: ReplyReading, kind: str, now: datetime, period: timedelta
+) -> str | None:
+    """Record an automatic response to the sender of ``reading``; return why it may not be sent, or None.
+
+    Nothing automatic answers an automatic message, and each sender gets at most one
+    automatic response per ``period`` from one identity, so two responders cannot loop. The
+    record is written in the caller's transaction, together with the response's touch.
+    """
+    sender = (reading.message.from_addr or "").strip().lower()
+    if reading.kind != MessageKind.HUMAN or not sender:
+        return "automatic_message"
+    recent = select(AutoResponse.id).where(
+        AutoResponse.identity_id == identity_id,
+        AutoResponse.recipient == sender,
+        AutoResponse.sent_at > now - period,
+    )
+    if session.scalar(recent.limit(1)) is not None:
+        return "auto_response_limit"
+    session.add(AutoResponse(identity_id=identity_id, recipient=sender, reply_id=reply.id, kind=kind, sent_at=now))
+    return None

@@ -268,6 +268,7 @@ class MailboxCursorRow(Base):
     folder: Mapped[str] = mapped_column(String(200), primary_key=True)
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    token: Mapped[str | None] = mapped_column(String(1000))  # an opaque cursor, for mailboxes read over an HTTP API
 
 
 class AuditEvent(Base):
@@ -292,3 +293,4 @@ class AuditEvent(Base):
 # Tables defined in other modules register on Base.metadata when imported here.
 from churnguard.store import inbound_models  # noqa: E402,F401
 from churnguard.store import vault_models  # noqa: E402,F401
+from churnguard.store import mail_models  # noqa: E402,F401
