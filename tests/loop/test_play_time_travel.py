@@ -190,3 +190,30 @@ def test_usage_recovery_stops_silent_churn(make_loop):
 
     assert len(loop.messages_for(CUSTOMER)) == 1
     assert _sequence(loop).stop_reason == "usage_recovered"
+
+
+def test_out_of_office_pauses_until_return(make_loop):
+    loop = make_loop()
+    add_collapsing_account(loop.workspace)
+    loop.run()
+    check_in = parse(loop.messages_for(CUSTOMER)[0])
+
+    notice = parse(customer_reply(check_in, "I am out of the office and will be back on March 16, 2026.", quote=False))
+    notice.replace_header("Subject", "Automatic reply: " + str(check_in["Subject"]))
+    notice["Auto-Submitted"] = "auto-replied"
+    loop.deliver_to_agent(notice.as_bytes())
+    loop.run(days=0.1)
+
+    sequence = _sequence(loop)
+    assert sequence.state == "paused"
+    assert sequence.due_at == datetime(2026, 3, 16, 9, 0, tzinfo=timezone.utc)
+
+    loop.run(days=5)  # the follow-up would be due now; the pause holds it
+    assert len(loop.messages_for(CUSTOMER)) == 1
+
+    loop.clock.set(datetime(2026, 3, 16, 15, 0, tzinfo=timezone.utc))
+    loop.run()
+    assert len(loop.messages_for(CUSTOMER)) == 2
+    with loop.workspace.db.transaction() as session:
+        types = [row.type for row in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "sequence.paused" in types and "sequence.resumed" in types
