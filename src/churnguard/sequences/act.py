@@ -158,6 +158,8 @@ class ReplyActor:
             in_reply_to=parent,
             references=thread_references(theirs or earlier, parent) if parent else earlier,
             calendar=invite,
+            parent_topic=reading.message.header("Thread-Topic"),
+            parent_index=reading.message.header("Thread-Index"),
         )
         account = session.get(Account, sequence.account_id)
         play = self.playbook.get(sequence.play)

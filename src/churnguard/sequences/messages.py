@@ -10,6 +10,7 @@ from datetime import datetime
 from churnguard.keys import unsubscribe_token
 from churnguard.mail.dkim import DkimKey
 from churnguard.mail.message import OutboundMessage, make_message_id
+from churnguard.mail.outlook import outlook_headers
 from churnguard.sequences.outbox import PreparedTouch
 from churnguard.store.models import Identity
 
@@ -56,10 +57,18 @@ def to_contact(
     in_reply_to: str | None = None,
     references: list[str] | None = None,
     calendar: bytes | None = None,
+    parent_topic: str = "",
+    parent_index: str = "",
 ) -> PreparedTouch:
-    """Prepare a message to a customer contact, written as the CSM."""
+    """Prepare a message to a customer contact, written as the CSM.
+
+    ``parent_topic`` and ``parent_index`` are the Thread-Topic and Thread-Index of the
+    customer's message being answered, which Outlook needs continued to keep one conversation.
+    """
     headers = sender.unsubscribe_headers(contact_id)
-    headers["Thread-Topic"] = _thread_topic(subject)
+    # NOTE: a follow-up step passes no parent index, so it starts a new Thread-Index; Outlook
+    # then groups it by Thread-Topic and In-Reply-To only.
+    headers.update(outlook_headers(subject, now, key, parent_topic=parent_topic, parent_index=parent_index))
     message = OutboundMessage(
         from_addr=sender.identity.address,
         from_name=sender.identity.display_name,
@@ -92,8 +101,3 @@ def to_csm(sender: Sender, *, key: str, kind: str, csm_email: str, csm_name: str
         headers={"Auto-Submitted": "auto-generated"},
     )
     return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key)
-
-
-def _thread_topic(subject: str) -> str:
-    lowered = subject.lower()
-    return subject[4:] if lowered.startswith("re: ") else subject
