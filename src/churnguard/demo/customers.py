@@ -18,8 +18,8 @@ BEHAVIOURS = (
     ("talk_to_human", 0.13),
     ("out_of_office", 0.1),
     ("unsubscribe", 0.05),
-    ("bounce", 0.05),
-    ("silent", 0.30),
+    ("bounce", 0.1),
+    ("silent", 0.25),
 )
 
 SAVE_TEXTS = (

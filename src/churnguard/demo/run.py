@@ -85,12 +85,14 @@ def run_demo(folder: Path, *, accounts: int = 60, days: int = 14, seed: int = 7)
 
     agent = Agent(workspace)
     simulator = _Customers(workspace, demo_accounts, behaviours, rng)
+    # The worker passes every 4 hours, so each contact's business hours come up every day
+    # whatever their time zone; customers answer once a day.
     for _ in range(days):
-        agent.run_once()
-        clock.advance(timedelta(hours=6))
-        simulator.respond(clock.now())
-        agent.run_once()
-        clock.advance(timedelta(hours=18))
+        for slot in range(6):
+            agent.run_once()
+            clock.advance(timedelta(hours=4))
+            if slot == 2:
+                simulator.respond(clock.now())
 
     summary = _summarise(workspace, accounts, days)
     workspace.close()
