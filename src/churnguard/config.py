@@ -7,86 +7,176 @@ is missing from docs/settings.md.
 
 from __future__ import annotations
 
+import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from churnguard.errors import ConfigError
 
 
+def parse_hours(text: str) -> list[int]:
+    """Parse a comma-separated list of hours of the day (0-23); raise ValueError on a bad entry."""
+    hours = [int(part) for part in text.split(",") if part.strip()]
+    if not hours or any(not 0 <= hour <= 23 for hour in hours):
+        raise ValueError("not a list of hours")
+    return hours
+
+
+def parse_dates(text: str) -> list[date]:
+    """Parse a comma-separated list of YYYY-MM-DD dates; raise ValueError on a bad entry."""
+    return [date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()]
+
+
 @dataclass(frozen=True)
 class Setting:
+    """One row of the settings table, with the checks a value must pass when the workspace opens.
+
+    ``minimum`` and ``maximum`` are inclusive, and ``above`` is an exclusive lower bound for
+    intervals that must be longer than zero. ``parse`` checks a structured string such as a
+    list of hours, and ``form`` describes in words what it accepts.
+    """
+
     name: str
     type: type
     default: Any
     unit: str
     help: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+    parse: Callable[[str], Any] | None = None
+    form: str = ""
+
+    def check(self, value: Any) -> Any:
+        """Convert ``value`` to this setting's type and check it, or raise ConfigError naming the fix."""
+        value = self._typed(value)
+        if self.choices:
+            return self._choice(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self._check_range(value)
+        if self.parse is not None:
+            try:
+                self.parse(value)
+            except ValueError:
+                self._fail(f"is {value!r}; use {self.form}")
+        return value
+
+    def _typed(self, value: Any) -> Any:
+        # bool is a subclass of int in Python, so `port = true` must be caught by hand.
+        if isinstance(value, bool) and self.type is not bool:
+            self._fail(f"must be {_TYPE_WORDS[self.type]}, not true or false")
+        if self.type is float and isinstance(value, int):
+            return float(value)
+        if not isinstance(value, self.type):
+            self._fail(f"must be {_TYPE_WORDS.get(self.type, self.type.__name__)}, not {type(value).__name__}")
+        return value
+
+    def _choice(self, value: str) -> str:
+        word = value.strip().lower()
+        if word not in self.choices:
+            self._fail(f"is {value!r}; use one of {', '.join(self.choices)}")
+        return word
+
+    def _check_range(self, value: float) -> None:
+        if not math.isfinite(value):
+            self._fail("must be a finite number")
+
+        too_low = (self.minimum is not None and value < self.minimum) or (self.above is not None and value <= self.above)
+        too_high = self.maximum is not None and value > self.maximum
+        if too_low or too_high:
+            value_text = value if isinstance(value, int) else f"{value:g}"
+            self._fail(f"is {value_text}; use a value {self._bounds()}")
+
+    def _bounds(self) -> str:
+        parts = []
+        if self.above is not None:
+            parts.append(f"above {self.above:g}")
+        elif self.minimum is not None:
+            parts.append(f"at least {self.minimum:g}")
+        if self.maximum is not None:
+            parts.append(f"at most {self.maximum:g}")
+        return " and ".join(parts)
+
+    def _fail(self, problem: str) -> Any:
+        raise ConfigError(f"invalid setting {self.name!r}: it {problem}. Fix it in churnguard.toml")
+
+
+_TYPE_WORDS = {str: "a quoted string (str)", int: "a whole number (int)", float: "a number (float)", bool: "true or false (bool)"}
+HOURS_FORM = "comma-separated hours of the day from 0 to 23, such as \"10,14,16\""
+DATES_FORM = "comma-separated YYYY-MM-DD dates, such as \"2025-12-25,2026-01-01\""
+PORT: dict[str, Any] = {"minimum": 1, "maximum": 65535}
+DAYS: dict[str, Any] = {"minimum": 0, "maximum": 3650}
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", str, "", "", "SQLAlchemy URL of the state store; empty means state.sqlite3 in the workspace"),
-    Setting("event_store", str, "duckdb", "", "where events live: duckdb (events.duckdb in the workspace) or sql (the state database)"),
+    Setting("event_store", str, "duckdb", "", "where events live: duckdb (events.duckdb in the workspace) or sql (the state database)", choices=("duckdb", "sql")),
     Setting("company_name", str, "Example Analytics", "", "the product name the agent writes about"),
-    Setting("mail.transport", str, "maildir", "", "maildir (local folders in the workspace), smtp or hosted_api"),
-    Setting("mail.mailbox", str, "maildir", "", "where replies are read from: maildir, imap or hosted_api"),
+    Setting("mail.transport", str, "maildir", "", "maildir (local folders in the workspace), smtp or hosted_api", choices=("maildir", "smtp", "hosted_api")),
+    Setting("mail.mailbox", str, "maildir", "", "where replies are read from: maildir, imap or hosted_api", choices=("maildir", "imap", "hosted_api")),
     Setting("mail.smtp_host", str, "127.0.0.1", "", "SMTP submission host"),
-    Setting("mail.smtp_port", int, 587, "", "SMTP submission port"),
-    Setting("mail.smtp_security", str, "starttls", "", "none, starttls or tls"),
+    Setting("mail.smtp_port", int, 587, "", "SMTP submission port", **PORT),
+    Setting("mail.smtp_security", str, "starttls", "", "none, starttls or tls", choices=("none", "starttls", "tls")),
     Setting("mail.smtp_username", str, "", "", "SMTP user name; empty sends without AUTH"),
     Setting("mail.smtp_password_env", str, "CHURNGUARD_SMTP_PASSWORD", "", "environment variable that holds the SMTP password"),
     Setting("mail.imap_host", str, "127.0.0.1", "", "IMAP host of the agent mailbox"),
-    Setting("mail.imap_port", int, 993, "", "IMAP port"),
+    Setting("mail.imap_port", int, 993, "", "IMAP port", **PORT),
     Setting("mail.imap_ssl", bool, True, "", "connect to IMAP over TLS"),
     Setting("mail.imap_username", str, "", "", "IMAP user name; empty uses the agent address"),
     Setting("mail.imap_password_env", str, "CHURNGUARD_IMAP_PASSWORD", "", "environment variable that holds the IMAP password"),
-    Setting("mail.smtp_copy_wait_seconds", float, 30.0, "seconds", "after a crash, how long to wait for the agent's own copy of an interrupted SMTP send before sending it again"),
+    Setting("mail.smtp_copy_wait_seconds", float, 30.0, "seconds", "after a crash, how long to wait for the agent's own copy of an interrupted SMTP send before sending it again", minimum=0, maximum=3600),
     Setting("mail.auto_response_period_hours", float, 168.0, "hours", "at most one automatic response (such as a call offer) per sender in this period; later replies from that sender go to the CSM"),
     Setting("mail.hosted_api_url", str, "", "", "base URL of the hosted agent-mail API (https; plain http only on loopback); empty until set"),
     Setting("mail.hosted_api_key_env", str, "CHURNGUARD_HOSTED_API_KEY", "", "environment variable that holds the hosted agent-mail API key"),
     Setting("mail.hosted_inbox_id", str, "", "", "id of the agent's inbox at the hosted agent-mail API"),
     Setting("mail.unsubscribe_url", str, "https://unsubscribe.example.com/u/", "", "base https URL of the one-click unsubscribe endpoint"),
-    Setting("detect.silent_churn.drop_pct", float, 70.0, "percent", "minimum fall in activity that raises silent_churn"),
-    Setting("detect.silent_churn.window_days", int, 30, "days", "length of each of the two compared windows"),
-    Setting("detect.silent_churn.min_events_before", int, 3, "events", "events needed in the earlier window to judge a fall"),
-    Setting("detect.silent_churn.measure", str, "events", "", "what is counted in each window: events (rows) or quantity (the sum of each event's quantity)"),
+    Setting("detect.silent_churn.drop_pct", float, 70.0, "percent", "minimum fall in activity that raises silent_churn", above=0, maximum=100),
+    Setting("detect.silent_churn.window_days", int, 30, "days", "length of each of the two compared windows", minimum=1, maximum=3650),
+    Setting("detect.silent_churn.min_events_before", int, 3, "events", "events needed in the earlier window to judge a fall", minimum=0, maximum=10**9),
+    Setting("detect.silent_churn.measure", str, "events", "", "what is counted in each window: events (rows) or quantity (the sum of each event's quantity)", choices=("events", "quantity")),
     Setting("detect.silent_churn.event_types", str, "", "", "comma-separated activity event types; empty counts every non-billing event"),
-    Setting("detect.failed_payment.lookback_days", int, 7, "days", "how recent the failed payment must be"),
-    Setting("plays.silent_churn.followup_after_days", int, 4, "days", "quiet days before the different-angle follow-up"),
-    Setting("plays.silent_churn.handoff_after_days", int, 5, "days", "quiet days after the follow-up before the CSM hand-off"),
-    Setting("plays.failed_payment.reminder_after_days", int, 3, "days", "quiet days before the payment reminder"),
+    Setting("detect.failed_payment.lookback_days", int, 7, "days", "how recent the failed payment must be", minimum=1, maximum=3650),
+    Setting("plays.silent_churn.followup_after_days", int, 4, "days", "quiet days before the different-angle follow-up", **DAYS),
+    Setting("plays.silent_churn.handoff_after_days", int, 5, "days", "quiet days after the follow-up before the CSM hand-off", **DAYS),
+    Setting("plays.failed_payment.reminder_after_days", int, 3, "days", "quiet days before the payment reminder", **DAYS),
     Setting("plays.failed_payment.update_card_url", str, "https://billing.example.com/update-card", "", "link offered to update the card"),
-    Setting("plays.cooldown_days", int, 30, "days", "after a sequence ends, days before the same play may start again for the account"),
-    Setting("send.holidays", str, "", "dates", "comma-separated YYYY-MM-DD dates on which no touch is sent"),
-    Setting("pacing.account_max_per_week", int, 3, "touches", "most touches to one account's contacts in any 7 days, across plays"),
-    Setting("pacing.mailbox_max_per_day", int, 200, "touches", "most messages one agent mailbox sends in any 24 hours"),
-    Setting("run.lease_seconds", float, 300.0, "seconds", "how long a worker holds a claimed due sequence"),
-    Setting("booking.duration_minutes", int, 30, "minutes", "length of the offered call"),
-    Setting("booking.slot_hours", str, "10,14,16", "hours", "local hours of the day at which calls are offered"),
-    Setting("run.interval_seconds", float, 60.0, "seconds", "pause between passes of churnguard run"),
+    Setting("plays.cooldown_days", int, 30, "days", "after a sequence ends, days before the same play may start again for the account", **DAYS),
+    Setting("send.holidays", str, "", "dates", "comma-separated YYYY-MM-DD dates on which no touch is sent", parse=parse_dates, form=DATES_FORM),
+    Setting("pacing.account_max_per_week", int, 3, "touches", "most touches to one account's contacts in any 7 days, across plays", minimum=0, maximum=10**6),
+    Setting("pacing.mailbox_max_per_day", int, 200, "touches", "most messages one agent mailbox sends in any 24 hours", minimum=0, maximum=10**6),
+    Setting("run.lease_seconds", float, 300.0, "seconds", "how long a worker holds a claimed due sequence", minimum=0, maximum=86400),
+    Setting("booking.duration_minutes", int, 30, "minutes", "length of the offered call", minimum=1, maximum=1440),
+    Setting("booking.slot_hours", str, "10,14,16", "hours", "local hours of the day at which calls are offered", parse=parse_hours, form=HOURS_FORM),
+    Setting("run.interval_seconds", float, 60.0, "seconds", "pause between passes of churnguard run", above=0, maximum=86400),
     Setting("web.host", str, "127.0.0.1", "", "address churnguard serve listens on; 127.0.0.1 keeps it local, put a TLS proxy in front to expose it"),
-    Setting("web.port", int, 8325, "", "TCP port churnguard serve listens on"),
+    Setting("web.port", int, 8325, "", "TCP port churnguard serve listens on", **PORT),
     Setting("webhooks.stripe_secret_env", str, "CHURNGUARD_STRIPE_WEBHOOK_SECRET", "", "environment variable that holds the Stripe endpoint signing secret (whsec_...); several secrets may be given comma-separated while rotating"),
     Setting("webhooks.cancel_form_secret_env", str, "CHURNGUARD_CANCEL_FORM_SECRET", "", "environment variable that holds the cancel-form HMAC-SHA256 signing secret"),
     Setting("webhooks.segment_write_key_env", str, "CHURNGUARD_SEGMENT_WRITE_KEY", "", "environment variable that holds the Segment-compatible source's write key"),
-    Setting("webhooks.tolerance_seconds", int, 300, "seconds", "maximum age (and clock skew) of a signed webhook's timestamp; older signatures are rejected as replays"),
-    Setting("webhooks.max_body_bytes", int, 524288, "bytes", "largest request body any webhook endpoint accepts; larger bodies get 413"),
-    Setting("webhooks.segment_max_message_bytes", int, 32768, "bytes", "largest single Segment message; a larger call gets 413, a larger batch item is quarantined"),
-    Setting("webhooks.flush_interval_seconds", float, 2.0, "seconds", "how often the server retries moving pending inbox events into the event store"),
-    Setting("run.send_lease_seconds", float, 600.0, "seconds", "how long a worker may hold a touch in 'sending' before another worker reconciles it"),
-    Setting("replies.classifier", str, "offline", "", "how human replies get a verdict: offline (the shipped model) or llm (the llm.* endpoint, with the offline model as fallback)"),
-    Setting("replies.min_confidence", float, 0.5, "probability", "below this confidence a human reply's verdict becomes talk_to_human"),
-    Setting("compose.composer", str, "offline", "", "who writes drafts: offline (grounded templates) or llm (the llm.* endpoint; drafts still pass the grounding checker)"),
-    Setting("compose.max_words", int, 220, "words", "longest draft body the grounding checker accepts"),
+    Setting("webhooks.tolerance_seconds", int, 300, "seconds", "maximum age (and clock skew) of a signed webhook's timestamp; older signatures are rejected as replays", minimum=1, maximum=86400),
+    Setting("webhooks.max_body_bytes", int, 524288, "bytes", "largest request body any webhook endpoint accepts; larger bodies get 413", minimum=1, maximum=2**30),
+    Setting("webhooks.segment_max_message_bytes", int, 32768, "bytes", "largest single Segment message; a larger call gets 413, a larger batch item is quarantined", minimum=1, maximum=2**30),
+    Setting("webhooks.flush_interval_seconds", float, 2.0, "seconds", "how often the server retries moving pending inbox events into the event store", above=0, maximum=3600),
+    Setting("run.send_lease_seconds", float, 600.0, "seconds", "how long a worker may hold a touch in 'sending' before another worker reconciles it", minimum=0, maximum=86400),
+    Setting("replies.classifier", str, "offline", "", "how human replies get a verdict: offline (the shipped model) or llm (the llm.* endpoint, with the offline model as fallback)", choices=("offline", "llm")),
+    Setting("replies.max_message_bytes", int, 10485760, "bytes", "largest inbound message that is parsed and classified; a larger one is kept raw with kind unknown and reason too_large", minimum=1),
+    Setting("replies.min_confidence", float, 0.5, "probability", "below this confidence a human reply's verdict becomes talk_to_human", minimum=0, maximum=1),
+    Setting("compose.composer", str, "offline", "", "who writes drafts: offline (grounded templates) or llm (the llm.* endpoint; drafts still pass the grounding checker)", choices=("offline", "llm")),
+    Setting("compose.max_words", int, 220, "words", "longest draft body the grounding checker accepts", minimum=1, maximum=10**5),
     Setting("compose.feature_names", str, "", "", "comma-separated product feature names; a draft may name one only if the account's facts do"),
     Setting("compose.plan_names", str, "Free,Starter,Basic,Team,Pro,Business,Enterprise", "", "comma-separated plan names; a draft may name only the account's own plan or one the offer policy allows"),
-    Setting("llm.provider", str, "none", "", "none (no model calls), openai, azure, ollama (any OpenAI-compatible server) or anthropic"),
+    Setting("llm.provider", str, "none", "", "none (no model calls), openai, azure, ollama (any OpenAI-compatible server) or anthropic", choices=("none", "openai", "azure", "ollama", "anthropic")),
     Setting("llm.base_url", str, "", "", "endpoint base URL, e.g. the /v1 root of an OpenAI-compatible server or an Azure deployment URL; empty until set"),
     Setting("llm.model", str, "", "", "model or deployment name sent with each request"),
     Setting("llm.api_key_env", str, "CHURNGUARD_LLM_API_KEY", "", "environment variable that holds the model API key"),
     Setting("llm.api_version", str, "", "", "Azure OpenAI api-version query value; unused by other providers"),
-    Setting("llm.timeout_seconds", float, 30.0, "seconds", "time limit of one model request"),
-    Setting("llm.max_retries", int, 2, "retries", "extra tries after a timeout, a connection failure, HTTP 429 or 5xx"),
+    Setting("llm.timeout_seconds", float, 30.0, "seconds", "time limit of one model request", above=0, maximum=3600),
+    Setting("llm.max_retries", int, 2, "retries", "extra tries after a timeout, a connection failure, HTTP 429 or 5xx", minimum=0, maximum=10),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -105,8 +195,9 @@ class Settings:
         return self._values.get(name, setting.default)
 
     def set(self, name: str, value: Any) -> None:
+        """Store ``value`` after checking its type and range, so a bad setting fails when the workspace opens."""
         setting = _lookup(name)
-        self._values[name] = _coerce(setting, value)
+        self._values[name] = setting.check(value)
 
     def as_dict(self) -> dict[str, Any]:
         return {setting.name: self[setting.name] for setting in SETTINGS}
@@ -117,17 +208,6 @@ def _lookup(name: str) -> Setting:
         return _BY_NAME[name]
     except KeyError:
         raise ConfigError(f"unknown setting {name!r}; run 'churnguard settings' to list them") from None
-
-
-def _coerce(setting: Setting, value: Any) -> Any:
-    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, setting.type):
-        raise ConfigError(
-            f"setting {setting.name!r} must be of type {setting.type.__name__}, "
-            f"not {type(value).__name__}; fix it in churnguard.toml"
-        )
-    return value
 
 
 def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
