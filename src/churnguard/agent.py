@@ -167,7 +167,10 @@ class Agent:
                 if not mine:
                     continue  # another worker is reading this mailbox right now
                 mailbox = self._make_mailbox(identity)
-                inbox = read_mailbox(self.workspace.db, identity.id, mailbox, self.actor, now)
+                inbox = read_mailbox(
+                self.workspace.db, identity.id, mailbox, self.actor, now,
+                max_bytes=int(self.workspace.settings["replies.max_message_bytes"]),
+            )
             report.mail_read += inbox.read
             for verdict, count in inbox.by_verdict.items():
                 report.replies[verdict] = report.replies.get(verdict, 0) + count

@@ -22,7 +22,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
-from churnguard.errors import ConfigError
+from churnguard.errors import ConfigError, InputError
 
 # compat32 folds at 78 columns and leaves encoded words intact; CRLF is what SMTP carries.
 WIRE_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=78)
@@ -32,6 +32,9 @@ _MAX_WORD_BYTES = 40
 _ATEXT = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$")
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|wg|r)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _MSG_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+# CR or LF would end the header line and let the rest of a value become a header of its own.
+# NUL is not allowed in a header at all (RFC 5322), and C programs cut a string at it.
+_HEADER_BREAKERS = re.compile(r"[\r\n\x00]")
 
 
 @dataclass
@@ -94,6 +97,7 @@ def thread_references(parent_references: list[str], parent_id: str, limit: int =
 
 def build_message(msg: OutboundMessage) -> bytes:
     """Serialise ``msg`` to 7-bit RFC 5322 bytes with CRLF line endings."""
+    _check_header_values(msg)
     _check_ids(msg)
     mime = _body(msg)
     _set_headers(mime, msg)
@@ -156,6 +160,22 @@ def _encode_run(words: list[str]) -> list[str]:
 
 def _encoded_word(text: str) -> str:
     return Header(text, "utf-8", maxlinelen=998).encode()
+
+
+def _check_header_values(msg: OutboundMessage) -> None:
+    """Raise InputError naming the header when a field holds CR, LF or NUL; the value stays out of the message."""
+    fields = [
+        ("From", msg.from_name), ("From", msg.from_addr), ("To", msg.to_name), ("To", msg.to_addr),
+        ("Subject", msg.subject), ("Reply-To", msg.reply_to or ""), ("Message-ID", msg.message_id),
+        ("In-Reply-To", msg.in_reply_to or ""), ("References", " ".join(msg.references)),
+        ("Return-Path", msg.envelope_from or ""),
+    ]
+    for name, value in fields:
+        if _HEADER_BREAKERS.search(value):
+            raise InputError(
+                f"header {name} contains a CR, LF or NUL character; "
+                "fix the stored contact name, address or subject before the message is sent"
+            )
 
 
 def _check_ids(msg: OutboundMessage) -> None:
@@ -238,5 +258,5 @@ def _check_extra_header(name: str, value: str) -> None:
         raise ConfigError(f"header {name} is set from the message fields; remove it from headers")
     if not re.match(r"^[!-9;-~]+$", name):
         raise ConfigError(f"invalid header name {name!r}")
-    if "\r" in value or "\n" in value:
-        raise ConfigError(f"header {name} contains a line break")
+    if _HEADER_BREAKERS.search(value):
+        raise ConfigError(f"header {name} contains a CR, LF or NUL character")

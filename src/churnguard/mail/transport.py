@@ -60,7 +60,7 @@ def check_envelope(transport: str, envelope_from: str, recipients: list[str]) ->
     if not recipients:
         raise TransportError(f"the {transport} transport was given no recipients", retryable=False)
     for address in [envelope_from, *recipients]:
-        if address.count("@") != 1 or not address.isascii() or any(c.isspace() or c in "<>" for c in address):
+        if address.count("@") != 1 or not address.isascii() or any(c.isspace() or c in "<>" or not c.isprintable() for c in address):
             raise TransportError(
                 f"the {transport} transport was given an invalid envelope address; "
                 "use a bare ASCII local@domain address",

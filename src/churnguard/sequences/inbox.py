@@ -29,6 +29,7 @@ from churnguard.store.models import Contact, Identity, MailboxCursorRow, Reply, 
 log = logging.getLogger("churnguard.inbox")
 
 INBOX = "INBOX"
+DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
 Act = Callable[[Session, Reply, ReplyReading, Sequence | None, datetime], None]
 
@@ -39,11 +40,18 @@ class InboxReport:
     own: int = 0
     duplicates: int = 0
     unreadable: int = 0
+    too_large: int = 0
     by_verdict: dict[str, int] = field(default_factory=dict)
 
 
-def read_mailbox(db: Database, identity_id: str, mailbox: Mailbox, act: Act, now: datetime) -> InboxReport:
-    """Fetch new messages for one identity and record and act on each of them once."""
+def read_mailbox(
+    db: Database, identity_id: str, mailbox: Mailbox, act: Act, now: datetime, *, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+) -> InboxReport:
+    """Fetch new messages for one identity and record and act on each of them once.
+
+    A message larger than ``max_bytes`` is kept raw, unparsed and unclassified, because
+    parsing and classifying tens of megabytes holds the worker for a minute or more.
+    """
     report = InboxReport()
     with db.transaction() as session:
         identity = session.get(Identity, identity_id)
@@ -59,6 +67,10 @@ def read_mailbox(db: Database, identity_id: str, mailbox: Mailbox, act: Act, now
     for item in items:
         with db.transaction() as session:
             _save_cursor(session, identity_id, MailboxCursor(new_cursor.uidvalidity, item.uid, batch_token))
+            if len(item.raw) > max_bytes:
+                _keep_unread(session, identity_id, item, now, "too_large", kind="unknown")
+                report.too_large += 1
+                continue
             _process(session, identity_id, address, item, act, now, report)
 
     with db.transaction() as session:
@@ -73,7 +85,7 @@ def _process(
     try:
         reading = read_reply(item.raw, own_addresses={address})
     except MessageParseError as exc:
-        _keep_unreadable(session, identity_id, item, now, str(exc))
+        _keep_unread(session, identity_id, item, now, str(exc))
         report.unreadable += 1
         return
 
@@ -171,7 +183,10 @@ def _match_by_sender(session: Session, identity_id: str, sender: str | None, sub
     return None
 
 
-def _keep_unreadable(session: Session, identity_id: str, item: RawInbound, now: datetime, reason: str) -> None:
+def _keep_unread(
+    session: Session, identity_id: str, item: RawInbound, now: datetime, reason: str, *, kind: str = "unreadable"
+) -> None:
+    """Store a message that was not read (unparseable or too large) with its raw bytes, for review."""
     digest = hashlib.sha256(item.raw).hexdigest()
     dedupe_key = f"{identity_id}:{digest}"
     if session.scalar(select(Reply.id).where(Reply.dedupe_key == dedupe_key)) is not None:
@@ -180,14 +195,14 @@ def _keep_unreadable(session: Session, identity_id: str, item: RawInbound, now: 
         Reply(
             dedupe_key=dedupe_key,
             identity_id=identity_id,
-            kind="unreadable",
+            kind=kind,
             verdict=Verdict.UNKNOWN.value,
             reasons=[reason],
             raw=item.raw,
             received_at=now,
         )
     )
-    log.warning("message uid %s in %s could not be parsed and was kept for review: %s", item.uid, item.folder, reason)
+    log.warning("message uid %s in %s (%d bytes) was not read and was kept for review: %s", item.uid, item.folder, len(item.raw), reason)
 
 
 def _load_cursor(session: Session, identity_id: str) -> MailboxCursor | None:
