@@ -50,7 +50,7 @@ def read_mailbox(
     """Fetch new messages for one identity and record and act on each of them once.
 
     A message larger than ``max_bytes`` is kept raw, unparsed and unclassified, because
-    parsing and classifying tens of megabytes holds the worker for a minute or more.
+    parsing and classifying tens of megabytes blocks the worker for a minute or more.
     """
     report = InboxReport()
     with db.transaction() as session:
@@ -62,7 +62,7 @@ def read_mailbox(
 
     items, new_cursor = mailbox.fetch_new(INBOX, cursor)
     # Mid-batch the API token stays the one the batch was read with, because a token names a
-    # page and not a message; a crash re-reads that page and the dedupe key skips what is stored.
+    # page and not a message. A crash re-reads that page, and the dedupe key skips what is stored.
     batch_token = cursor.token if cursor else None
     for item in items:
         with db.transaction() as session:
