@@ -165,7 +165,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("run.send_lease_seconds", float, 600.0, "seconds", "how long a worker may hold a touch in 'sending' before another worker reconciles it", minimum=0, maximum=86400),
     Setting("replies.classifier", str, "offline", "", "how human replies get a verdict: offline (the shipped model) or llm (the llm.* endpoint, with the offline model as fallback)", choices=("offline", "llm")),
     Setting("replies.max_message_bytes", int, 10485760, "bytes", "largest inbound message that is parsed and classified; a larger one is kept raw with kind unknown and reason too_large", minimum=1),
-    Setting("replies.max_message_bytes", int, 10485760, "bytes", "largest inbound message that is parsed and classified; a larger one is kept raw with kind unknown and reason too_large"),
     Setting("replies.min_confidence", float, 0.5, "probability", "below this confidence a human reply's verdict becomes talk_to_human", minimum=0, maximum=1),
     Setting("compose.composer", str, "offline", "", "who writes drafts: offline (grounded templates) or llm (the llm.* endpoint; drafts still pass the grounding checker)", choices=("offline", "llm")),
     Setting("compose.max_words", int, 220, "words", "longest draft body the grounding checker accepts", minimum=1, maximum=10**5),
