@@ -43,17 +43,29 @@ def ensure_utc(instant: datetime) -> datetime:
     return instant.astimezone(timezone.utc)
 
 
+# Detection windows and play delays reach years to either side of the clock, so --as-of
+# stays well inside what datetime can hold (years 1 to 9999).
+AS_OF_MIN = datetime(1900, 1, 1, tzinfo=timezone.utc)
+AS_OF_MAX = datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
 def parse_as_of(text: str) -> datetime:
-    """Parse an ``--as-of`` value: a date (midnight UTC) or an ISO 8601 instant."""
+    """Parse an ``--as-of`` value: a date (midnight UTC) or an ISO 8601 instant from 1900 to 2999."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0, 0), timezone.utc)
-        return ensure_utc(datetime.fromisoformat(text))
-    except ValueError:
+            instant = datetime.combine(date.fromisoformat(text), time(0, 0), timezone.utc)
+        else:
+            instant = ensure_utc(datetime.fromisoformat(text))
+    except (ValueError, OverflowError):
+        # OverflowError: a valid instant such as 9999-12-31T23:59:59-05:00 that is past year 9999 in UTC.
         raise ValueError(
             f"invalid --as-of value {text!r}: use a date like 1998-04-01 "
             "or an instant like 1998-04-01T09:00:00Z"
         ) from None
+
+    if not AS_OF_MIN <= instant < AS_OF_MAX:
+        raise ValueError(f"invalid --as-of value {text!r}: it is out of range; use an instant from 1900 to 2999")
+    return instant
 
 
 def clock_for(as_of: str | None) -> Clock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 app = typer.Typer(
@@ -20,5 +22,18 @@ def _register() -> None:
 
 
 def main() -> None:
+    """Run the command line; a known failure prints one ``error:`` line and exits with code 2.
+
+    Any other exception keeps its traceback, because it is a bug to report.
+    """
     _register()
-    app()
+    try:
+        app()
+    except Exception as exc:
+        from churnguard.cli.common import describe_failure  # imported late so --help stays fast
+
+        message = describe_failure(exc)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(2)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -55,3 +57,58 @@ def emit(data: Any, as_json: bool, text: str | None = None) -> None:
         sys.stdout.write("\n")
     elif text is not None:
         typer.echo(text)
+
+
+# user:password@ in a database URL that a driver message might repeat.
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def describe_failure(exc: BaseException) -> str | None:
+    """Return the one-line message for a failure the user can fix, or None for a bug.
+
+    Messages name the file, setting or value involved and the fix. They never repeat a
+    database URL, which may carry a password.
+    """
+    if isinstance(exc, ChurnguardError):
+        return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"a settings or input file is not valid {exc.encoding} (byte {exc.start}); "
+                "save churnguard.toml and the files you passed as UTF-8")
+    if isinstance(exc, OverflowError):
+        return ("a date or number is out of range; check --as-of and the day counts in churnguard.toml "
+                "('churnguard settings' lists them)")
+    if isinstance(exc, OSError):
+        return _describe_os_error(exc)
+    return _describe_database_error(exc)
+
+
+def _describe_os_error(exc: OSError) -> str | None:
+    where = f" on {exc.filename}" if exc.filename else ""
+    if isinstance(exc, PermissionError) or exc.errno == errno.EACCES:
+        return f"permission denied{where}; make the workspace folder writable by this user"
+    if exc.errno == errno.EROFS:
+        return f"read-only file system{where}; run churnguard on a writable copy of the workspace"
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on device{where}; free some space and run again"
+    return None
+
+
+def _describe_database_error(exc: BaseException) -> str | None:
+    kind = f"{type(exc).__module__}.{type(exc).__name__}"
+    if kind == "sqlalchemy.exc.OperationalError":
+        reason = _first_line(getattr(exc, "orig", None) or exc)
+        return (f"the state database could not be used ({reason}); check database_url in churnguard.toml "
+                "or $CHURNGUARD_DATABASE_URL, that the server is running and that the workspace is writable")
+    if kind.startswith("_duckdb.") or kind.startswith("duckdb."):
+        reason = _first_line(exc)
+        if "lock" in reason.lower():
+            return (f"the event store is locked by another process ({reason}); "
+                    "wait for the other churnguard command to finish, or stop it")
+        if "IOException" in kind or "PermissionException" in kind:
+            return f"the event store could not be opened ({reason}); check that the workspace is writable"
+    return None
+
+
+def _first_line(exc: object) -> str:
+    text = str(exc).strip().splitlines()
+    return _URL_CREDENTIALS.sub("***@", text[0] if text else type(exc).__name__)
