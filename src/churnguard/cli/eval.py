@@ -53,3 +53,124 @@ def _replies_text(report) -> str:  # type: ignore[no-untyped-def]
     lines.append("confusion (rows: true label): " + ", ".join(report.classes))
     lines += ["  " + " ".join(f"{count:>4}" for count in row) for row in report.confusion]
     return "\n".join(lines)
+
+
+@eval_app.command("drafts", epilog="Example: churnguard eval drafts --sample 50 --json --workspace demo")
+def eval_drafts(
+    sample: Annotated[int, typer.Option("--sample", help="number of accounts to draft for (taken in a stable order)")] = 20,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compose a draft for each sampled account with the workspace's composer and report the grounding checker's findings. Sends nothing."""
+    if sample < 1:
+        fail(f"--sample {sample} must be at least 1")
+    ws = open_workspace(workspace)
+    try:
+        report, composer = sample_drafts(ws, sample)
+    except ChurnguardError as exc:
+        fail(str(exc))
+    finally:
+        ws.close()
+
+    data = report.to_json(composer)
+    text = (f"composer {data['composer']}: {data['passed']} of {data['sampled']} drafts passed the grounding checker, "
+            f"{data['distinct_openings']} distinct openings\n"
+            + "\n".join(f"  {f['account_id']} {f['angle']}: {f['kind']} {f['span']!r} ({f['message']})" for f in data["findings"]))
+    emit(data, as_json, text.rstrip())
+
+
+def sample_drafts(ws, count: int):  # type: ignore[no-untyped-def]
+    """Draft for ``count`` accounts, chosen in a stable hash order, and check each draft."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from churnguard.compose import composer_from_settings
+    from churnguard.compose.evaluate import DraftReport
+    from churnguard.plays import load_playbook
+    from churnguard.store.models import Account
+
+    playbook = load_playbook(ws.root)
+    composer = composer_from_settings(ws.settings)
+    usage = _usage_lookup(ws)
+    report = DraftReport()
+
+    with ws.db.transaction() as session:
+        owned = session.scalars(select(Account.id).where(Account.owner_identity_id.is_not(None)))
+        chosen = sorted(owned, key=lambda account_id: hashlib.sha256(account_id.encode()).hexdigest())[:count]
+        for account_id in chosen:
+            _sample_one(session, ws, playbook, composer, usage, account_id, report)
+    return report, composer.name
+
+
+def _sample_one(session, ws, playbook, composer, usage, account_id, report) -> None:  # type: ignore[no-untyped-def]
+    from churnguard.compose import DraftContext, OfferPolicy, check_grounding, context_limits
+    from churnguard.compose.evaluate import DraftSample
+    from churnguard.errors import StateError
+    from churnguard.llm import ModelError
+    from churnguard.store.models import Account, Human, Identity
+    from churnguard.vault import vault_get
+
+    identity = session.get(Identity, session.get(Account, account_id).owner_identity_id)
+    try:
+        facts = vault_get(session, identity, account_id)
+    except StateError:
+        facts = None
+    contact = facts.main_contact if facts else None
+    if facts is None or contact is None:
+        report.skipped["no_facts_or_contact"] = report.skipped.get("no_facts_or_contact", 0) + 1
+        return
+
+    play, angle, evidence = _play_for(session, playbook, account_id)
+    csm = session.get(Human, identity.csm_id)
+    ctx = DraftContext(
+        facts=facts, contact=contact, csm_name=csm.name if csm else identity.display_name,
+        company_name=ws.settings["company_name"], play=play.name, angle=angle, today=ws.clock.now().date(),
+        evidence=evidence, usage_before=usage(account_id, evidence),
+        update_card_url=ws.settings["plays.failed_payment.update_card_url"],
+        offer=OfferPolicy.from_mapping(play.offer.model_dump()), **context_limits(ws.settings),
+    )
+    try:
+        draft = composer.draft(ctx)
+    except (ModelError, ValueError) as exc:
+        report.samples.append(DraftSample(account_id, play.name, angle, ctx.language, None, (), str(exc)))
+        return
+    report.samples.append(DraftSample(account_id, play.name, angle, ctx.language, draft, tuple(check_grounding(draft, ctx))))
+
+
+def _play_for(session, playbook, account_id: str):  # type: ignore[no-untyped-def]
+    """Return the play, first touch angle and evidence of the account's latest signal (silent_churn when none)."""
+    from sqlalchemy import select
+
+    from churnguard.domain import SignalKind
+    from churnguard.store.models import SignalRow
+
+    signal = session.scalar(select(SignalRow).where(SignalRow.account_id == account_id)
+                            .order_by(SignalRow.as_of.desc(), SignalRow.id.desc()).limit(1))
+    plays = playbook.for_signal(SignalKind(signal.kind)) if signal else []
+    play = plays[0] if plays else playbook.get("silent_churn")
+    angle = next(step.angle for step in play.steps if step.kind == "touch")
+    return play, angle, dict(signal.evidence) if signal and plays else {}
+
+
+def _usage_lookup(ws):  # type: ignore[no-untyped-def]
+    """Return a function that reads what an account used before its drop; () when events are unreadable."""
+    from datetime import datetime
+
+    from churnguard.agent import USAGE_SQL
+    from churnguard.detect import open_event_store
+
+    try:
+        store = open_event_store(ws)
+    except Exception:  # noqa: BLE001 (a locked or missing event store only costs the usage sentence)
+        return lambda account_id, evidence: ()
+
+    def lookup(account_id: str, evidence: dict) -> tuple[tuple[str, int], ...]:
+        window = evidence.get("before_window")
+        if not window:
+            return ()
+        start, split = (datetime.fromisoformat(text) for text in window)
+        rows = store.query(USAGE_SQL, {"account_id": account_id, "start": start, "split": split})
+        return tuple((str(kind), int(count)) for kind, count in rows)
+
+    return lookup

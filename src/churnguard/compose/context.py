@@ -8,6 +8,26 @@ from typing import Any
 
 from churnguard.vault import AccountFacts, ContactFacts
 
+DEFAULT_PLAN_NAMES = ("Free", "Starter", "Basic", "Team", "Pro", "Business", "Enterprise")
+
+
+@dataclass(frozen=True)
+class OfferPolicy:
+    """The offers a play allows a draft to make; the default allows none."""
+
+    allowed: tuple[str, ...] = ()
+    max_discount_pct: float = 0.0
+    max_free_months: int = 0
+
+    def allows(self, offer: str) -> bool:
+        return offer in self.allowed
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> "OfferPolicy":
+        """Build a policy from a play's ``[offer]`` table (allowed, max_discount_pct, max_free_months)."""
+        return cls(tuple(values.get("allowed") or ()), float(values.get("max_discount_pct") or 0),
+                   int(values.get("max_free_months") or 0))
+
 
 @dataclass(frozen=True)
 class DraftContext:
@@ -25,11 +45,23 @@ class DraftContext:
     update_card_url: str = ""
     call_slots: tuple[datetime, ...] = ()
     call_timezone: str = "UTC"
-    # The play's offer policy: allowed offers, max_discount_pct, max_free_months.
-    offer: dict[str, Any] = field(default_factory=dict)
+    # The play's offer policy; a plain mapping with the play file's keys is accepted too.
+    offer: OfferPolicy = field(default_factory=OfferPolicy)
+    feature_names: tuple[str, ...] = ()
+    plan_names: tuple[str, ...] = DEFAULT_PLAN_NAMES
+    max_words: int = 220
+
+    def __post_init__(self) -> None:
+        if isinstance(self.offer, dict):
+            object.__setattr__(self, "offer", OfferPolicy.from_mapping(self.offer))
 
     def __repr__(self) -> str:
         return f"DraftContext(account_id={self.facts.account_id!r}, play={self.play!r}, angle={self.angle!r})"
+
+    @property
+    def language(self) -> str:
+        """The contact's language as a lower-case two-letter code, or "" when unknown."""
+        return (self.contact.language or "").strip().lower()[:2]
 
     def allowed_values(self) -> list[str]:
         """Render every fact a draft may cite as text, for the guard to compare against."""

@@ -12,11 +12,11 @@ from churnguard.compose.context import DraftContext
 
 
 def _allowed(ctx: DraftContext, offer: str) -> bool:
-    return offer in (ctx.offer.get("allowed") or ())
+    return ctx.offer.allows(offer)
 
 
 def _discount(ctx: DraftContext, cited: dict[str, str]) -> str | None:
-    pct = float(ctx.offer.get("max_discount_pct") or 0)
+    pct = float(ctx.offer.max_discount_pct)
     if not _allowed(ctx, "discount") or pct <= 0:
         return None
     text = f"{pct:g}"
@@ -88,7 +88,7 @@ def win_back(ctx: DraftContext, cited: dict[str, str]) -> str:
 
 def win_back_offer(ctx: DraftContext, cited: dict[str, str]) -> str:
     """A second note with the offer the policy allows: a free month or a discount."""
-    months = int(ctx.offer.get("max_free_months") or 0)
+    months = int(ctx.offer.max_free_months)
     if _allowed(ctx, "free_month") and months > 0:
         cited["free_months"] = str(months)
         offer = f"{months} month free" if months == 1 else f"{months} months free"

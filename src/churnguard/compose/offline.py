@@ -1,71 +1,55 @@
 """The offline grounded composer: short notes in the CSM's voice, filled only from facts.
 
-Templates hold no numbers or dates of their own; every figure comes from a fact and is
-listed in ``Draft.cited`` so the guard can check it. Openings and angles vary by a stable
-hash of the account id, so two accounts rarely get the same text and a retry of the same
-touch gets exactly the same text.
+It writes English, German, French and Spanish, picking the contact's language and falling
+back to English. Sentences (``phrases.py``) hold no numbers or dates of their own; every
+figure comes from a fact and is listed in ``Draft.cited``. Openings vary by a stable hash of
+the account id, so two accounts rarely get the same text and a retry of the same touch gets
+exactly the same text. Every draft passes the grounding checker before it is returned.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from churnguard.compose import offers
 from churnguard.compose.context import Draft, DraftContext
+from churnguard.compose.grounding import ensure_grounded
 from churnguard.compose.guard import check_draft
-
-CHECK_IN_OPENINGS = (
-    "I was looking over how things are going for {account} and wanted to check in personally.",
-    "I've been reviewing the accounts I look after, and {account} stood out, so I wanted to reach out.",
-    "Quick personal note from me, since I look after {account} on our side.",
-    "I hope things are going well at {account}. I wanted to reach out directly.",
-    "I noticed something in how {account} has been using {company} and wanted to ask you about it.",
-)
-
-CHECK_IN_ASKS = (
-    "Is something getting in the way, or have priorities shifted? If a short call would help, I'm happy to set one up.",
-    "Did something change on your side? If it would help, I can walk your team through anything in a quick call.",
-    "Is there anything we could be doing better? I'd be glad to find a time to talk it through.",
-)
-
-DIFFERENT_ANGLE = (
-    "Following up on my last note. Teams in a busy stretch often just need a shortcut back in, so I'm happy to "
-    "set up a short session to get your team going again with {top_feature}.",
-    "One more thought: if the way your team works has changed, I can suggest a setup that fits it better. "
-    "Would a short call this week or next work?",
-    "I don't want to fill your inbox, so just one question: would it help if I put together a quick plan for "
-    "getting more out of {top_feature}? A short call is usually the fastest way.",
-)
-
-SUBJECTS = {
-    "check_in": ("Checking in on {account}", "A quick question about {account}", "{account} and {company}"),
-    "payment_note": ("Your {company} payment", "A quick note about your {company} billing"),
-    "cancel_save": ("Before you cancel", "About your cancellation", "Your {company} account"),
-    "win_back": ("Checking in from {company}", "It has been a while"),
-}
+from churnguard.compose.phrases import CANCEL_OFFERS, DATE, MONTHS, SLOT, SUPPORTED, TEXT, WEEKDAYS
 
 
-def _pick(options: tuple[str, ...], ctx: DraftContext, salt: str) -> str:
-    digest = hashlib.sha256(f"{ctx.facts.account_id}:{salt}".encode()).digest()
-    return options[digest[0] % len(options)]
+class Writer:
+    """Fill one language's sentences for one draft context, recording each fact it cites."""
 
+    def __init__(self, ctx: DraftContext) -> None:
+        self.ctx = ctx
+        self.lang = ctx.language if ctx.language in SUPPORTED else "en"
+        self.cited: dict[str, str] = {"account": ctx.facts.name, "company": ctx.company_name}
 
-def _greeting(ctx: DraftContext) -> str:
-    return f"Hi {ctx.contact.first_name}," if ctx.contact.first_name else "Hello,"
+    def say(self, key: str, **values: str) -> str:
+        options = TEXT[self.lang][key]
+        digest = hashlib.sha256(f"{self.ctx.facts.account_id}:{key}".encode()).digest()
+        template = options[digest[0] % len(options)]
+        return template.format(account=self.ctx.facts.name, company=self.ctx.company_name, **values)
 
+    def day(self, moment: date) -> str:
+        return DATE[self.lang].format(month=MONTHS[self.lang][moment.month - 1], day=moment.day)
 
-def _sign_off(ctx: DraftContext) -> str:
-    return f"Best,\n{ctx.csm_name.split()[0] if ctx.csm_name else ''}".rstrip()
+    def slot(self, moment: datetime) -> str:
+        weekday = WEEKDAYS[self.lang][moment.weekday()]
+        return SLOT[self.lang].format(weekday=weekday, date=self.day(moment), time=moment.strftime("%H:%M"))
 
+    def listing(self, names: list[str]) -> str:
+        joiner = {"en": " and ", "de": " und ", "fr": " et ", "es": " y "}[self.lang]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
 
-def _humanize(event_type: str) -> str:
-    return event_type.replace("_", " ").replace(".", " ").strip().lower()
-
-
-def _plural(noun: str) -> str:
-    return noun if noun.endswith("s") else noun + "s"
+    def feature(self, kind: str) -> str:
+        plain = kind.replace("_", " ").replace(".", " ").strip().lower()
+        if self.lang != "en":
+            return plain
+        return plain if plain.endswith("s") else plain + "s"
 
 
 def _format_count(value: object) -> str:
@@ -82,79 +66,121 @@ def _window_days(evidence: dict) -> str:
     return str((split - start).days)
 
 
-def _usage_sentence(ctx: DraftContext, cited: dict[str, str]) -> str:
-    evidence = ctx.evidence
+def _usage_sentence(w: Writer) -> str:
+    evidence = w.ctx.evidence
     days = _window_days(evidence)
     if "before" not in evidence or "after" not in evidence or not days:
         return ""
 
-    before = _format_count(evidence["before"])
-    after = _format_count(evidence["after"])
-    cited.update(before=before, after=after, window_days=days)
-    sentence = (
-        f"Activity on your account went from {before} in the {days} days before "
-        f"to {after} in the last {days} days."
-    )
-
-    if ctx.usage_before:
-        names = [_plural(_humanize(kind)) for kind, _count in ctx.usage_before[:3]]
-        cited["used_before"] = ", ".join(names)
-        listing = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        sentence += f" Before that, most of it was {listing}."
+    before, after = _format_count(evidence["before"]), _format_count(evidence["after"])
+    w.cited.update(before=before, after=after, window_days=days)
+    sentence = w.say("usage", before=before, after=after, days=days)
+    if w.ctx.usage_before:
+        names = [w.feature(kind) for kind, _count in w.ctx.usage_before[:3]]
+        w.cited["used_before"] = ", ".join(names)
+        sentence += w.say("usage_before", listing=w.listing(names))
     return sentence
 
 
-def _check_in(ctx: DraftContext, cited: dict[str, str]) -> str:
-    opening = _pick(CHECK_IN_OPENINGS, ctx, "opening").format(account=ctx.facts.name, company=ctx.company_name)
-    usage = _usage_sentence(ctx, cited)
-    ask = _pick(CHECK_IN_ASKS, ctx, "ask")
-    return "\n\n".join(part for part in (opening + (" " + usage if usage else ""), ask) if part)
+def _check_in(w: Writer) -> str:
+    usage = _usage_sentence(w)
+    opening = w.say("check_in_opening") + (" " + usage if usage else "")
+    return opening + "\n\n" + w.say("check_in_ask")
 
 
-def _different_angle(ctx: DraftContext, cited: dict[str, str]) -> str:
-    top = _humanize(ctx.usage_before[0][0]) if ctx.usage_before else ctx.company_name
-    cited["top_feature"] = top
-    return _pick(DIFFERENT_ANGLE, ctx, "angle").format(top_feature=top)
+def _different_angle(w: Writer) -> str:
+    top = w.ctx.company_name
+    if w.ctx.usage_before:
+        top = w.ctx.usage_before[0][0].replace("_", " ").replace(".", " ").strip().lower()
+    w.cited["top_feature"] = top
+    return w.say("different_angle", top_feature=top)
 
 
-def _payment_note(ctx: DraftContext, cited: dict[str, str]) -> str:
-    plan = f" for your {ctx.facts.plan} plan" if ctx.facts.plan else ""
+def _payment_note(w: Writer) -> str:
+    ctx = w.ctx
+    plan = w.say("payment_plan", plan=ctx.facts.plan) if ctx.facts.plan else ""
     reason = str(ctx.evidence.get("failure_message") or "").strip()
-    cited.update(plan=ctx.facts.plan, url=ctx.update_card_url, reason=reason)
-    text = f"The most recent payment{plan} didn't go through"
-    text += f" (the bank said: {reason.rstrip('.')})." if reason else "."
-    text += (
-        " These things happen, often an expired card. You can update the card here, it takes a minute:\n"
-        f"{ctx.update_card_url}\n\nIf something else is going on with billing, just reply and I'll sort it out."
-    )
-    return text
+    w.cited.update(plan=ctx.facts.plan, url=ctx.update_card_url, reason=reason)
+
+    amount, failed_on = _payment_amount(ctx), _failed_on(ctx)
+    if amount and failed_on:
+        w.cited.update(amount=amount, failed_on=w.day(failed_on))
+        text = w.say("payment_failed_amount", amount=amount, plan=plan, date=w.day(failed_on))
+    else:
+        text = w.say("payment_failed", plan=plan)
+    text += w.say("payment_bank", reason=reason.rstrip(".")) if reason else "."
+    return text + w.say("payment_fix", url=ctx.update_card_url)
 
 
-def _payment_reminder(ctx: DraftContext, cited: dict[str, str]) -> str:
-    cited["url"] = ctx.update_card_url
-    return (
-        "A gentle reminder about the payment issue I wrote about. Your account stays as it is while we sort it out; "
-        f"updating the card here is usually all it takes:\n{ctx.update_card_url}"
-    )
+def _payment_amount(ctx: DraftContext) -> str:
+    cents, currency = ctx.evidence.get("amount_cents"), str(ctx.evidence.get("currency") or "").upper()
+    if not isinstance(cents, int) or isinstance(cents, bool):
+        return ""
+    return f"{cents / 100:.2f} {currency}".strip()
 
 
-def _call_offer(ctx: DraftContext, cited: dict[str, str]) -> str:
-    zone = ZoneInfo(ctx.call_timezone)
+def _failed_on(ctx: DraftContext) -> date | None:
+    try:
+        return datetime.fromisoformat(str(ctx.evidence["failed_at"])).date()
+    except (KeyError, ValueError):
+        return None
+
+
+def _payment_reminder(w: Writer) -> str:
+    w.cited["url"] = w.ctx.update_card_url
+    return w.say("payment_reminder", url=w.ctx.update_card_url)
+
+
+def _call_offer(w: Writer) -> str:
+    zone = ZoneInfo(w.ctx.call_timezone)
     lines = []
-    for index, slot in enumerate(ctx.call_slots):
-        text = _format_slot(slot.astimezone(zone))
-        cited[f"slot_{index}"] = text
+    for index, slot in enumerate(w.ctx.call_slots):
+        text = w.slot(slot.astimezone(zone))
+        w.cited[f"slot_{index}"] = text
         lines.append(f"- {text}")
-    cited["timezone"] = ctx.call_timezone
-    return (
-        "Thanks for getting back to me, that's great to hear. Here are a few times that work on my side "
-        f"({ctx.call_timezone}):\n\n" + "\n".join(lines) + "\n\n"
-        "I've attached an invite for the first one. If another time suits you better, just reply with it."
-    )
+    w.cited["timezone"] = w.ctx.call_timezone
+    return w.say("call_offer", zone=w.ctx.call_timezone, slots="\n".join(lines))
 
 
-def _format_slot(moment: datetime) -> str:
-    return moment.strftime("%A, %B ") + str(moment.day) + moment.strftime(" at %H:%M")
+def _cancel_save(w: Writer) -> str:
+    """Answer the cancel reason the customer gave, with the first offer the play allows for it."""
+    reason = str(w.ctx.evidence.get("reason") or "other")
+    reason = reason if reason in CANCEL_OFFERS else "other"
+    w.cited["reason"] = reason
+    parts = [w.say("cancel_opening"), w.say(f"cancel_{reason}")]
+
+    offer = next((name for name in CANCEL_OFFERS[reason] if w.ctx.offer.allows(name)), None)
+    if offer == "discount" and w.ctx.offer.max_discount_pct <= 0:
+        offer = None
+    if offer:
+        pct = _format_count(w.ctx.offer.max_discount_pct)
+        w.cited.update(offer=offer, discount_pct=pct)
+        parts.append(w.say(f"offer_{offer}", pct=pct))
+    return " ".join(parts[:2]) + "\n\n" + " ".join(parts[2:] + [w.say("cancel_ask")])
+
+
+def _by_language(english, other):  # type: ignore[no-untyped-def]
+    """Use the English offer angles of ``offers.py`` for English, and the phrase tables otherwise."""
+    def chosen(w: Writer) -> str:
+        return english(w.ctx, w.cited) if w.lang == "en" else other(w)
+    return chosen
+
+
+def _win_back_offer(w: Writer) -> str:
+    months = w.ctx.offer.max_free_months
+    if w.ctx.offer.allows("free_month") and months > 0:
+        w.cited.update(offer="free_month", free_months=str(months))
+        return w.say("win_back_free_month", months=str(months))
+    return _cancel_save(w)
+
+
+def _win_back(w: Writer) -> str:
+    text = w.say("win_back")
+    if w.ctx.usage_before:
+        names = [w.feature(kind) for kind, _count in w.ctx.usage_before[:2]]
+        w.cited["used_before"] = ", ".join(names)
+        text += w.say("win_back_history", listing=w.listing(names))
+    return text + "\n\n" + w.say("win_back_ask")
 
 
 ANGLES = {
@@ -163,28 +189,37 @@ ANGLES = {
     "payment_note": _payment_note,
     "payment_reminder": _payment_reminder,
     "call_offer": _call_offer,
-    "cancel_save": offers.cancel_save,
-    "win_back": offers.win_back,
-    "win_back_offer": offers.win_back_offer,
+    "cancel_save": _by_language(offers.cancel_save, _cancel_save),
+    "win_back": _by_language(offers.win_back, _win_back),
+    "win_back_offer": _by_language(offers.win_back_offer, _win_back_offer),
 }
+SUBJECTS = {"payment_note": "subject_payment", "payment_reminder": "subject_payment", "cancel_save": "subject_cancel",
+            "win_back": "subject_win_back", "win_back_offer": "subject_win_back"}
 
 
-def compose(ctx: DraftContext, *, thread_subject: str | None = None) -> Draft:
-    """Write the draft for ``ctx.angle``; follow-ups reuse ``thread_subject``."""
+def write_draft(ctx: DraftContext, *, thread_subject: str | None = None) -> Draft:
+    """Write the draft for ``ctx.angle`` without checking it; follow-ups reuse ``thread_subject``."""
     try:
         write = ANGLES[ctx.angle]
     except KeyError:
         raise ValueError(f"the offline composer has no angle {ctx.angle!r}; known: {', '.join(ANGLES)}") from None
 
-    cited: dict[str, str] = {"account": ctx.facts.name, "company": ctx.company_name}
-    body = "\n\n".join([_greeting(ctx), write(ctx, cited), _sign_off(ctx)]) + "\n"
-    subject = thread_subject or _subject(ctx)
+    w = Writer(ctx)
+    greeting = w.say("greeting", name=ctx.contact.first_name) if ctx.contact.first_name else w.say("greeting_anonymous")
+    first = ctx.csm_name.split()[0] if ctx.csm_name else ""
+    sign_off = f"{w.say('sign_off')}\n{first}".rstrip()
+    body = "\n\n".join([greeting, write(w), sign_off]) + "\n"
+    subject = thread_subject or w.say(SUBJECTS.get(ctx.angle, "subject_check_in"))
 
-    draft = Draft(subject=subject, body=body, cited=cited)
-    check_draft(draft)
+    return Draft(subject=subject, body=body, cited=w.cited)
+
+
+def compose(ctx: DraftContext, *, thread_subject: str | None = None) -> Draft:
+    """Write the draft for ``ctx.angle`` and return it once the guard and the grounding checker pass it."""
+    draft = write_draft(ctx, thread_subject=thread_subject)
+    # A thread subject comes from the conversation (possibly the customer's own words), so
+    # only a subject this composer wrote is checked.
+    checked = Draft(subject="" if thread_subject else draft.subject, body=draft.body, cited=draft.cited)
+    check_draft(checked)
+    ensure_grounded(checked, ctx)
     return draft
-
-
-def _subject(ctx: DraftContext) -> str:
-    options = SUBJECTS.get(ctx.angle, SUBJECTS["check_in"])
-    return _pick(options, ctx, "subject").format(account=ctx.facts.name, company=ctx.company_name)
