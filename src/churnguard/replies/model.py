@@ -51,16 +51,21 @@ class LinearModel:
 
     def predict(self, text: str, *, explain: int = 8) -> Prediction:
         """Return the probabilities for ``text`` and up to ``explain`` strongest word features."""
-        features = extract(text)
-        probabilities = _softmax(self.scores(features))
-        best = max(range(len(self.classes)), key=probabilities.__getitem__)
+        totals = list(self.bias)
+        words: list[tuple[str, float, list[float]]] = []
+        weights = self.weights
+        for name, value in extract(text).items():
+            row = weights.get(name)
+            if row is None:
+                continue
+            for index, weight in enumerate(row):
+                totals[index] += weight * value
+            if name[1] == ":" and name[0] in "wb":
+                words.append((name, value, row))
 
-        pushes = []
-        for name, value in features.items():
-            row = self.weights.get(name)
-            if row is not None and name[:2] in ("w:", "b:"):
-                pushes.append((name, row[best] * value))
-        pushes.sort(key=lambda item: item[1], reverse=True)
+        probabilities = _softmax(totals)
+        best = max(range(len(self.classes)), key=probabilities.__getitem__)
+        pushes = sorted(((name, row[best] * value) for name, value, row in words), key=lambda item: item[1], reverse=True)
 
         return Prediction(
             label=self.classes[best],
