@@ -103,3 +103,21 @@ def test_violation_message_hides_spans():
 
     assert "95" not in str(caught.value)
     assert caught.value.findings[0].span == "95"
+
+
+@pytest.mark.parametrize(("language", "invented", "kind"), [
+    ("de", "Ich kann Ihnen 30% Rabatt geben.", "offer"),
+    ("de", "Ihre Verlängerung ist am 14. März.", "date"),
+    ("de", "Wechseln Sie doch in den Tarif Enterprise.", "plan"),
+    ("fr", "Je peux vous faire une remise de 30 %.", "offer"),
+    ("fr", "Votre renouvellement est le 14 mars.", "date"),
+    ("es", "Le ofrezco un descuento especial.", "offer"),
+    ("es", "Su renovación es el 14 de marzo.", "date"),
+    ("es", "Le regalo 2 meses gratis.", "offer"),
+])
+def test_invented_claim_caught_in_other_languages(language, invented, kind):
+    draft = compose(make_context("check_in", language))
+    body = draft.body.replace("\n\n", f"\n\n{invented} ", 1)
+
+    found = {finding.kind for finding in check_grounding(Draft(draft.subject, body), make_context("check_in", language))}
+    assert kind in found
