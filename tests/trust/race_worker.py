@@ -24,6 +24,7 @@ class LoggedTransport:
         self.inner, self.log, self.name = inner, log, inner.name
 
     def send(self, raw: bytes, *, envelope_from: str, recipients: list[str], message_id: str) -> str:
+        time.sleep(0.05)  # a slow relay: widens the window in which a revoke could slip past a send
         start = time.time()
         self.log.write(json.dumps({"event": "start", "message_id": message_id, "t": start}) + "\n")
         self.log.flush()
