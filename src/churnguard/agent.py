@@ -28,6 +28,7 @@ from churnguard.mail.mailbox import Mailbox
 from churnguard.mail.transport import Transport
 from churnguard.mail_setup import make_mailbox, make_transport
 from churnguard.plays import load_playbook
+from churnguard.replies.judge import judge_from_settings
 from churnguard.sequences.act import ReplyActor
 from churnguard.sequences.inbox import read_mailbox
 from churnguard.sequences.messages import Sender
@@ -94,6 +95,7 @@ class Agent:
             lease=timedelta(seconds=float(workspace.settings["run.lease_seconds"])),
         )
         self.actor = ReplyActor(workspace.settings, self.playbook, self.sender_for)
+        self.judge = judge_from_settings(workspace.settings)
         self.outbox = Outbox(
             workspace.db,
             self.transport_for,
@@ -168,9 +170,14 @@ class Agent:
                     continue  # another worker is reading this mailbox right now
                 mailbox = self._make_mailbox(identity)
                 inbox = read_mailbox(
-                self.workspace.db, identity.id, mailbox, self.actor, now,
-                max_bytes=int(self.workspace.settings["replies.max_message_bytes"]),
-            )
+                    self.workspace.db,
+                    identity.id,
+                    mailbox,
+                    self.actor,
+                    now,
+                    max_bytes=int(self.workspace.settings["replies.max_message_bytes"]),
+                    classify=self.judge.classify,
+                )
             report.mail_read += inbox.read
             for verdict, count in inbox.by_verdict.items():
                 report.replies[verdict] = report.replies.get(verdict, 0) + count

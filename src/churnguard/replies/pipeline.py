@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from churnguard.domain import MessageKind, Verdict
-from churnguard.replies.classify import classify_reply
+from churnguard.replies.classify import Classification, classify_reply
 from churnguard.replies.nonhuman import detect_nonhuman
 from churnguard.replies.parse import InboundMessage, parse_message
 from churnguard.replies.strip import strip_reply
@@ -62,8 +62,12 @@ def read_reply(
     *,
     own_addresses: Set[str] = frozenset(),
     own_message_ids: Set[str] = frozenset(),
+    classify: Callable[[str], Classification] | None = None,
 ) -> ReplyReading:
-    """Parse ``raw`` and return its reading; raises MessageParseError for non-email bytes."""
+    """Parse ``raw`` and return its reading; raises MessageParseError for non-email bytes.
+
+    ``classify`` gives human replies their verdict; the offline model is the default.
+    """
     msg = parse_message(raw)
     if _is_own(msg, own_addresses, own_message_ids):
         return _reading(msg, MessageKind.OWN, 1.0, ["sent by churnguard"])
@@ -80,7 +84,7 @@ def read_reply(
         return reading
 
     visible = strip_reply(msg.text)
-    result = classify_reply(visible)
+    result = (classify or classify_reply)(visible)
     return ReplyReading(MessageKind.HUMAN, result.verdict, result.confidence, visible, [], None,
                         None, list(result.reasons), msg, msg.in_reply_to)
 

@@ -20,6 +20,7 @@ from churnguard.domain import AuditType, MessageKind, Verdict
 from churnguard.errors import MessageParseError
 from churnguard.mail.mailbox import Mailbox, MailboxCursor, RawInbound
 from churnguard.mail.message import base_subject
+from churnguard.replies.classify import Classification
 from churnguard.replies.pipeline import ReplyReading, read_reply
 from churnguard.sequences import state
 from churnguard.store.db import Database
@@ -45,7 +46,14 @@ class InboxReport:
 
 
 def read_mailbox(
-    db: Database, identity_id: str, mailbox: Mailbox, act: Act, now: datetime, *, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    db: Database,
+    identity_id: str,
+    mailbox: Mailbox,
+    act: Act,
+    now: datetime,
+    *,
+    max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    classify: Callable[[str], Classification] | None = None,
 ) -> InboxReport:
     """Fetch new messages for one identity and record and act on each of them once.
 
@@ -71,7 +79,13 @@ def read_mailbox(
                 _keep_unread(session, identity_id, item, now, "too_large", kind="unknown")
                 report.too_large += 1
                 continue
-            _process(session, identity_id, address, item, act, now, report)
+            try:
+                with session.begin_nested():
+                    _process(session, identity_id, address, item, act, now, report, classify=classify)
+            except Exception as exc:  # one bad message must not stop the mailbox for good
+                log.exception("message uid %s of identity %s could not be processed; kept for review", item.uid, identity_id)
+                _keep_unread(session, identity_id, item, now, f"processing failed: {type(exc).__name__}")
+                report.unreadable += 1
 
     with db.transaction() as session:
         _save_cursor(session, identity_id, new_cursor)
@@ -79,11 +93,19 @@ def read_mailbox(
 
 
 def _process(
-    session: Session, identity_id: str, address: str, item: RawInbound, act: Act, now: datetime, report: InboxReport
+    session: Session,
+    identity_id: str,
+    address: str,
+    item: RawInbound,
+    act: Act,
+    now: datetime,
+    report: InboxReport,
+    *,
+    classify: Callable[[str], Classification] | None = None,
 ) -> None:
     report.read += 1
     try:
-        reading = read_reply(item.raw, own_addresses={address})
+        reading = read_reply(item.raw, own_addresses={address}, classify=classify)
     except MessageParseError as exc:
         _keep_unread(session, identity_id, item, now, str(exc))
         report.unreadable += 1
