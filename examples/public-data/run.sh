@@ -43,5 +43,5 @@ TOML
     --account-map "$here/stripe-account-map.csv" -w "$workspace"
 
 "$churnguard" scan --as-of 1998-04-01 -w "$workspace" | tail -n 5
-"$churnguard" run --once --as-of 1998-04-01T15:00:00Z -w "$workspace" 2>/dev/null
+"$churnguard" run --once --as-of 1998-04-01T15:00:00Z -w "$workspace"
 "$churnguard" audit verify -w "$workspace"

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from churnguard.detect.eventstore import EventStore, open_event_store
 from churnguard.identity import active_identities
-from churnguard.keys import load_dkim_key, unsubscribe_secret
+from churnguard.keys import signing_keys, unsubscribe_secret
 from churnguard.mail.mailbox import Mailbox
 from churnguard.mail.transport import Transport
 from churnguard.mail_setup import make_mailbox, make_transport
@@ -119,11 +119,15 @@ class Agent:
             assert identity is not None
             domain = identity.address.rsplit("@", 1)[1]
             keys = self.workspace.keys_dir
+            signing = signing_keys(
+                keys, identity.id, domain, identity.dkim_selector, identity.authorized_at, self.workspace.clock.now()
+            )
             self._senders[identity_id] = Sender(
                 identity=identity,
-                dkim_key=load_dkim_key(keys, identity.id, domain, identity.dkim_selector),
+                dkim_key=signing[0],
                 unsubscribe_url=self.workspace.settings["mail.unsubscribe_url"],
                 unsubscribe_secret=unsubscribe_secret(keys),
+                extra_keys=signing[1:],
             )
         return self._senders[identity_id]
 
@@ -139,6 +143,7 @@ class Agent:
     def run_once(self) -> PassReport:
         now = self.workspace.clock.now()
         report = PassReport(at=now)
+        self._senders.clear()  # pick up rotated keys and changed identities each pass
         db, settings = self.workspace.db, self.workspace.settings
 
         report.reconciled = self.outbox.reconcile()

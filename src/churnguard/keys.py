@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 from churnguard.errors import ConfigError
@@ -26,6 +27,15 @@ def dkim_key_path(keys_dir: Path, identity_id: str, selector: str) -> Path:
 def create_dkim_key(keys_dir: Path, identity_id: str, domain: str, selector: str) -> DkimKey:
     """Generate an RSA-2048 key for the identity and store it readable by the owner only."""
     key = generate_rsa_key(domain, selector)
+    _write_private(dkim_key_path(keys_dir, identity_id, selector), key.private_pem)
+    return key
+
+
+def create_ed25519_key(keys_dir: Path, identity_id: str, domain: str, selector: str) -> DkimKey:
+    """Generate an Ed25519 key that signs beside the RSA key (RFC 8463), readable by the owner only."""
+    from churnguard.mail.dkim import generate_ed25519_key
+
+    key = generate_ed25519_key(domain, selector)
     _write_private(dkim_key_path(keys_dir, identity_id, selector), key.private_pem)
     return key
 
@@ -85,3 +95,17 @@ def create_audit_signing_key(keys_dir: Path) -> Path:
         key = Ed25519PrivateKey.generate()
         _write_private(path, key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
     return path
+
+
+def signing_keys(keys_dir: Path, identity_id: str, domain: str, selector: str, created: datetime, now: datetime) -> tuple[DkimKey, ...]:
+    """Load the keys that sign for an identity now: its newest RSA key, then an Ed25519 key if it has one."""
+    from churnguard.mail.dkim_rotation import load_ring
+
+    ring = load_ring(keys_dir, identity_id, selector, created)
+    entries = ring.signing(now)
+    if not entries and ring.entries:
+        # Replaying history (--as-of) from before the identity's first key: sign with the first key.
+        entries = [ring.entries[0]]
+    if not entries or entries[0].algorithm != "rsa":
+        raise ConfigError(f"identity {identity_id!r} has no RSA signing key; run 'churnguard identity dkim-rotate {identity_id}'")
+    return tuple(load_dkim_key(keys_dir, identity_id, domain, entry.selector) for entry in entries)

@@ -83,7 +83,7 @@ def approvals_approve(
             if touch is None:
                 fail(f"no draft waits with id {draft_id}; run 'churnguard approvals list'")
             sender = agent.sender_for(session, touch.identity_id)
-            approve(session, draft_id, approver, sender.dkim_key, ws.clock.now(), body=body)
+            approve(session, draft_id, approver, sender.dkim_key, ws.clock.now(), body=body, extra_keys=sender.extra_keys)
     except ChurnguardError as exc:
         fail(str(exc))
     emit({"id": draft_id, "approved_by": approver, "edited": body is not None}, as_json, f"draft {draft_id} approved by {approver}")

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import func, select
 
 from churnguard.cli.app import app
-from churnguard.cli.common import JsonOption, WorkspaceOption, emit, fail, open_workspace
+from churnguard.cli.common import AsOfOption, JsonOption, WorkspaceOption, emit, fail, open_workspace
 from churnguard.errors import ChurnguardError
 from churnguard.identity import DEFAULT_SCOPES, NewIdentity, create_identity, resume, revoke, suspend
 from churnguard.keys import create_dkim_key, dkim_key_path, load_dkim_key
@@ -176,24 +176,81 @@ def identity_revoke(
 def dkim_record(
     identity_id: Annotated[str, typer.Argument(help="agent identity id")],
     workspace: WorkspaceOption = None,
+    as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the DNS TXT record that publishes an identity's DKIM public key.
+    """Print the DNS TXT records of every DKIM selector an identity has published now.
+
+    During a rotation's grace period the old selector is listed beside the new one; keep both in DNS.
 
     Example: churnguard identity dkim-record alex-agent --workspace ./acme
     """
-    ws = open_workspace(workspace)
+    from churnguard.mail.dkim_rotation import load_ring
+
+    ws = open_workspace(workspace, as_of)
     with ws.db.transaction() as session:
         identity = session.get(Identity, identity_id)
         if identity is None:
             fail(f"identity {identity_id!r} not found; run 'churnguard identity list'")
         domain = identity.address.rsplit("@", 1)[1]
-        selector = identity.dkim_selector
+        ring = load_ring(ws.keys_dir, identity_id, identity.dkim_selector, identity.authorized_at)
+    records = []
     try:
-        key = load_dkim_key(ws.keys_dir, identity_id, domain, selector)
+        for entry in ring.published(ws.clock.now()):
+            key = load_dkim_key(ws.keys_dir, identity_id, domain, entry.selector)
+            records.append({
+                "name": f"{entry.selector}._domainkey.{domain}", "type": "TXT", "value": dns_txt_record(key),
+                "algorithm": entry.algorithm, "retire_at": entry.retire_at.isoformat() if entry.retire_at else None,
+            })
     except ChurnguardError as exc:
         fail(str(exc))
     ws.close()
+    text = "\n".join(f"{r['name']} IN TXT \"{r['value']}\"" for r in records)
+    emit(records if len(records) != 1 else records[0], as_json, text)
 
-    name, value = f"{selector}._domainkey.{domain}", dns_txt_record(key)
-    emit({"name": name, "type": "TXT", "value": value}, as_json, f"{name} IN TXT \"{value}\"")
+
+@identity_app.command("dkim-rotate")
+def dkim_rotate(
+    identity_id: Annotated[str, typer.Argument(help="agent identity id")],
+    workspace: WorkspaceOption = None,
+    ed25519: Annotated[bool, typer.Option("--ed25519", help="add or rotate the Ed25519 key that signs beside RSA")] = False,
+    grace_days: Annotated[int, typer.Option(help="days the replaced selector stays published")] = 7,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a new DKIM key and selector; it signs from now on, the old one stays in DNS for the grace period.
+
+    Example: churnguard identity dkim-rotate alex-agent --grace-days 7
+    """
+    from datetime import timedelta
+
+    from churnguard.audit import AuditEntry, record
+    from churnguard.domain import AuditType
+    from churnguard.keys import create_ed25519_key
+    from churnguard.mail.dkim_rotation import load_ring, rotate, save_ring
+
+    if grace_days < 0:
+        fail(f"invalid --grace-days {grace_days}: use 0 or more days")
+    ws = open_workspace(workspace, as_of)
+    now = ws.clock.now()
+    algorithm = "ed25519" if ed25519 else "rsa"
+    with ws.db.transaction() as session:
+        identity = session.get(Identity, identity_id)
+        if identity is None or identity.state == "revoked":
+            fail(f"identity {identity_id!r} not found or revoked; run 'churnguard identity list'")
+        domain = identity.address.rsplit("@", 1)[1]
+        selector = f"cg-{identity_id}-{'ed' if ed25519 else 'rsa'}-{now.strftime('%Y%m%d%H%M%S')}"[:63]
+        ring = load_ring(ws.keys_dir, identity_id, identity.dkim_selector, identity.authorized_at)
+        try:
+            ring = rotate(ring, selector, algorithm, now, timedelta(days=grace_days))
+            key = (create_ed25519_key if ed25519 else create_dkim_key)(ws.keys_dir, identity_id, domain, selector)
+        except ChurnguardError as exc:
+            fail(str(exc))
+        save_ring(ws.keys_dir, ring)
+        if not ed25519:
+            identity.dkim_selector = selector
+        record(session, AuditEntry(AuditType.KEY_ROTATED, now, identity_id=identity_id, authorized_by=identity.authorized_by,
+                                   detail={"key": "dkim", "algorithm": algorithm, "selector": selector, "grace_days": grace_days}))
+    ws.close()
+    data = {"selector": selector, "algorithm": algorithm, "name": f"{selector}._domainkey.{domain}", "value": dns_txt_record(key)}
+    emit(data, as_json, f"new {algorithm} selector {selector}; publish {data['name']} IN TXT \"{data['value']}\" before the next send")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from churnguard.domain import AuditType, SequenceState, StopReason, TouchState
 from churnguard.errors import StateError
-from churnguard.mail.dkim import sign_message
+from churnguard.mail.dkim import DkimKey, sign_message
 from churnguard.mail.message import OutboundMessage, build_message
 from churnguard.plays import Play, PlayBook
 from churnguard.sequences import state
@@ -77,12 +77,15 @@ def _message_from_draft(draft: dict, body: str | None, now: datetime) -> Outboun
     return OutboundMessage(**fields)
 
 
-def approve(session: Session, touch_id: int, approver_id: str, dkim_key, now: datetime, *, body: str | None = None) -> Touch:  # type: ignore[no-untyped-def]
+def approve(
+    session: Session, touch_id: int, approver_id: str, dkim_key: DkimKey, now: datetime, *, body: str | None = None,
+    extra_keys: tuple[DkimKey, ...] = (),
+) -> Touch:
     """Sign the (possibly edited) draft and hand it to the outbox; record who approved it."""
     touch, sequence = _open_draft(session, touch_id, approver_id)
     message = _message_from_draft(touch.draft or {}, body, now)
 
-    touch.raw = sign_message(build_message(message), dkim_key)
+    touch.raw = sign_message(build_message(message), dkim_key, *extra_keys)
     touch.state = TouchState.PENDING.value
     touch.approved_by = approver_id
     touch.approved_at = now

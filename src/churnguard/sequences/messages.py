@@ -23,6 +23,7 @@ class Sender:
     dkim_key: DkimKey
     unsubscribe_url: str
     unsubscribe_secret: bytes
+    extra_keys: tuple[DkimKey, ...] = ()
 
     @property
     def domain(self) -> str:
@@ -84,7 +85,7 @@ def to_contact(
         headers=headers,
         calendar=calendar,
     )
-    return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key)
+    return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key, extra_keys=sender.extra_keys)
 
 
 def to_csm(sender: Sender, *, key: str, kind: str, csm_email: str, csm_name: str, subject: str, body: str, now: datetime) -> PreparedTouch:
@@ -100,4 +101,4 @@ def to_csm(sender: Sender, *, key: str, kind: str, csm_email: str, csm_name: str
         date=now,
         headers={"Auto-Submitted": "auto-generated"},
     )
-    return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key)
+    return PreparedTouch(key=key, kind=kind, message=message, dkim_key=sender.dkim_key, extra_keys=sender.extra_keys)

@@ -48,6 +48,8 @@ class PreparedTouch:
     kind: str
     message: OutboundMessage
     dkim_key: DkimKey
+    # Further signatures (an Ed25519 key beside the RSA one); RSA always signs first.
+    extra_keys: tuple[DkimKey, ...] = ()
 
 
 def envelope_token(key: str) -> str:
@@ -62,7 +64,7 @@ def prepare(
     if existing is not None:
         return existing
 
-    raw = sign_message(build_message(prepared.message), prepared.dkim_key)
+    raw = sign_message(build_message(prepared.message), prepared.dkim_key, *prepared.extra_keys)
     touch = Touch(
         idempotency_key=prepared.key,
         message_id=prepared.message.message_id,
