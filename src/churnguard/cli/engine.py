@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import select
 
 from churnguard.cli.app import app
-from churnguard.cli.common import JsonOption, WorkspaceOption, emit, fail, open_workspace
+from churnguard.cli.common import AsOfOption, JsonOption, WorkspaceOption, emit, fail, open_workspace
 from churnguard.domain import StopReason
 from churnguard.errors import ChurnguardError
 from churnguard.plays import load_play_file, load_playbook
@@ -68,6 +68,86 @@ def plays_check(path: Annotated[Path, typer.Argument(help="a play file (TOML)")]
         emit({"ok": False, "error": str(exc)}, as_json, f"error: {exc}")
         raise typer.Exit(2)
     emit({"ok": True, "name": play.name}, as_json, f"{path}: play {play.name!r} is valid")
+
+
+@plays_app.command("compile")
+def plays_compile(
+    text: Annotated[str, typer.Argument(help="the play in plain language (docs/plays-language.md lists the phrases)")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="also write the play file here (activates nothing)")] = None,
+    activate: Annotated[bool, typer.Option("--activate", help="write the play to the workspace's plays/ folder, where it starts sequences")] = False,
+    name: Annotated[Optional[str], typer.Option("--name", help="play name (default: derived from the trigger)")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="never ask the configured model, even when the grammar fails")] = False,
+    as_of: AsOfOption = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compile plain language into a play, show a dry run, and write nothing until --activate.
+
+    Words the compiler does not understand are reported with their position; nothing is guessed.
+
+    Example: churnguard plays compile "For any customer whose login activity dropped 70% in the last 30 days, draft a personalized check-in and book a call on any positive reply" --json
+    """
+    from churnguard.plays.toml_out import play_to_toml
+    from churnguard.plays.workflow import activate as write_play, compile_for, preview
+
+    ws = _compile_workspace(workspace, as_of, needed=activate or workspace is not None)
+    try:
+        result = compile_for(text, ws, name=name, offline=offline)
+        data = result.to_json()
+        if not result.ok or result.play is None:
+            emit(data, as_json, _problems_text(result.problems))
+            raise typer.Exit(2)
+        data["toml"] = play_to_toml(result.play)
+        data["dry_run"] = preview(ws, result.play).to_json() if ws else None
+        if out is not None:
+            out.write_text(data["toml"], encoding="utf-8")
+        data["activated"] = str(write_play(ws, result.play)) if activate and ws else None
+    except ChurnguardError as exc:
+        fail(str(exc))
+    finally:
+        if ws is not None:
+            ws.close()
+    emit(data, as_json, _compiled_text(data, out))
+
+
+def _compile_workspace(root: Optional[Path], as_of: Optional[str], *, needed: bool):  # type: ignore[no-untyped-def]
+    """Open the workspace for the dry run; without one, compile anyway unless it was asked for."""
+    from churnguard.workspace import Workspace
+
+    if needed:
+        return open_workspace(root, as_of)
+    try:
+        Workspace.open(root).close()
+    except ChurnguardError:
+        return None
+    return open_workspace(root, as_of)
+
+
+def _problems_text(problems) -> str:  # type: ignore[no-untyped-def]
+    lines = [f"error: characters {p.start}-{p.end} {p.text!r}: {p.message}" for p in problems]
+    return "\n".join(lines + ["nothing was written"])
+
+
+def _compiled_text(data: dict, out: Optional[Path]) -> str:
+    lines = [f"# compiled by {data['source']}"] + [f"# model translated {n['text']!r} ({n['message']})" for n in data["notes"]]
+    lines.append(data["toml"].rstrip())
+    run = data["dry_run"]
+    if run is None:
+        lines.append("\ndry run skipped: no workspace here (pass --workspace)")
+    else:
+        summary = f"\ndry run as of {run['as_of']}: {run['matching_accounts']} accounts match now"
+        if run["skipped"]:
+            summary += f" (skipped: {run['skipped']})"
+        if run["note"]:
+            summary += f"; {run['note']}"
+        lines.append(summary)
+        sample = run["sample_draft"]
+        if sample and "body" in sample:
+            lines += [f"sample draft for {sample['account_id']} ({sample['step']}):", f"Subject: {sample['subject']}", "", sample["body"].rstrip()]
+    if out is not None:
+        lines.append(f"\nwrote {out}")
+    lines.append(f"\nactivated: {data['activated']}" if data["activated"] else "\nnot activated; run again with --activate to use it")
+    return "\n".join(lines)
 
 
 def _sequence_row(sequence: Sequence) -> dict:
