@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from churnguard.keys import create_workspace_keys
 from churnguard.workspace import Workspace
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ def make_workspace(root: Path, settings: str = "") -> Workspace:
     """Create a bare workspace folder (settings file only) and open it."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "churnguard.toml").write_text(settings, encoding="utf-8")
+    create_workspace_keys(root / "keys")  # the vault refuses to open without a master key
     return Workspace.open(root)
 
 
