@@ -74,3 +74,29 @@ def test_departed_notice_moves_to_next_contact(make_loop):
     with loop.workspace.db.transaction() as session:
         contact = session.scalar(select(Contact).where(Contact.email == CUSTOMER))
         assert (contact.suppressed, contact.suppression_reason) == (True, "departed")
+
+
+def _delay_notice(original: EmailMessage, number: int) -> bytes:
+    raw = delivery_status_notification(str(original["From"].addresses[0].addr_spec), CUSTOMER,
+                                       f"Message-ID: {original['Message-ID']}\r\n", START)
+    raw = raw.replace(b"Action: failed", b"Action: delayed").replace(b"Status: 5.1.1", b"Status: 4.4.1")
+    return raw.replace(b"Message-ID: <dsn.", f"Message-ID: <delay{number}.".encode(), 1)
+
+
+def test_repeated_delay_notices_count_as_failure(make_loop):
+    loop = make_loop()
+    add_collapsing_account(loop.workspace, contacts=2)
+    loop.run()
+    check_in = parse(loop.messages_for(CUSTOMER)[0])
+
+    for number in (1, 2):
+        loop.deliver_to_agent(_delay_notice(check_in, number))
+        loop.run(days=0.01)
+    with loop.workspace.db.transaction() as session:
+        assert session.scalar(select(Contact.suppressed).where(Contact.email == CUSTOMER)) is False
+
+    loop.deliver_to_agent(_delay_notice(check_in, 3))
+    loop.run(days=0.01)
+    with loop.workspace.db.transaction() as session:
+        contact = session.scalar(select(Contact).where(Contact.email == CUSTOMER))
+        assert (contact.suppressed, contact.suppression_reason) == (True, "bounced")

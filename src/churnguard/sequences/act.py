@@ -211,7 +211,7 @@ class ReplyActor:
         state.audit(session, sequence, AuditType.SEQUENCE_PAUSED, now, {"until": resume.isoformat()})
 
     def _bounce(self, session: Session, reply: Reply, reading: ReplyReading, sequence: Sequence | None, now: datetime) -> None:
-        if reading.permanent is False:
+        if reading.permanent is False and not self._delays_exhausted(session, reply):
             return  # a delay notice: the server keeps trying
         addresses = {address.lower() for address in reading.bounced_addresses}
         contacts = session.scalars(select(Contact).where(func.lower(Contact.email).in_(addresses))) if addresses else []
@@ -261,6 +261,15 @@ class ReplyActor:
         if step is not None:
             sequence.step_index = step.index
         state.schedule(sequence, SequenceState.SCHEDULED, now, now)
+
+    def _delays_exhausted(self, session: Session, reply: Reply) -> bool:
+        """Treat repeated delay notices for one touch as a failure once they reach the limit."""
+        if reply.touch_id is None:
+            return False
+        notices = session.scalar(
+            select(func.count()).select_from(Reply).where(Reply.touch_id == reply.touch_id, Reply.verdict == Verdict.BOUNCE.value)
+        )
+        return int(notices or 0) >= int(self.settings["mail.delay_notice_limit"])
 
     def _suppress_contact(self, session: Session, sequence: Sequence, reason: str, now: datetime) -> None:
         contact = session.get(Contact, sequence.contact_id)
