@@ -85,7 +85,41 @@ def _usage_sentence(w: Writer) -> str:
 def _check_in(w: Writer) -> str:
     usage = _usage_sentence(w)
     opening = w.say("check_in_opening") + (" " + usage if usage else "")
-    return opening + "\n\n" + w.say("check_in_ask")
+    reason = _reason_sentence(w)
+    return opening + (" " + reason if reason else "") + "\n\n" + w.say("check_in_ask")
+
+
+# The ticket or survey comment behind a sentiment signal, named in the contact's language.
+_REASON = {
+    "en": {"ticket": "I saw the ticket you opened on {date}, \u201c{subject}\u201d, and I want to make sure it gets sorted out.",
+           "survey": "I read the feedback you gave us on {date} and I would like to understand it better."},
+    "de": {"ticket": "Ich habe Ihr Ticket vom {date} gesehen, \u201e{subject}\u201c, und möchte sicherstellen, dass es gelöst wird.",
+           "survey": "Ich habe Ihre Rückmeldung vom {date} gelesen und möchte sie besser verstehen."},
+    "fr": {"ticket": "J'ai vu le ticket que vous avez ouvert le {date}, \u00ab {subject} \u00bb, et je veux m'assurer qu'il soit réglé.",
+           "survey": "J'ai lu votre retour du {date} et j'aimerais mieux le comprendre."},
+    "es": {"ticket": "Vi el ticket que abrió el {date}, \u00ab{subject}\u00bb, y quiero asegurarme de que se resuelva.",
+           "survey": "Leí su comentario del {date} y me gustaría entenderlo mejor."},
+}
+
+
+def _reason_sentence(w: Writer) -> str:
+    """Name the ticket or comment that is the reason for writing, when the evidence carries one."""
+    evidence = w.ctx.evidence
+    kind, subject = str(evidence.get("reason_kind") or ""), str(evidence.get("reason_subject") or "")
+    try:
+        on = date.fromisoformat(str(evidence.get("reason_on")))
+    except ValueError:
+        return ""
+    if kind not in ("ticket", "survey") or (kind == "ticket" and not _quotable(subject)):
+        return ""
+    w.cited.update(reason_on=w.day(on), **({"reason_subject": subject} if kind == "ticket" else {}))
+    return _REASON[w.lang][kind].format(date=w.day(on), subject=subject)
+
+
+def _quotable(subject: str) -> bool:
+    """A subject in capitals or with many exclamation marks would trip the tone check; leave it out."""
+    shouting = sum(1 for word in subject.split() if len(word) >= 4 and word.isupper())
+    return bool(subject) and shouting == 0 and subject.count("!") < 2 and len(subject) <= 90
 
 
 def _different_angle(w: Writer) -> str:

@@ -30,8 +30,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AlsoCondition(Strict):
+    """Another signal the account must also show, raised within the last ``within_days``."""
+
+    signal: SignalKind
+    within_days: int = Field(60, ge=1, le=365)
+
+
 class Trigger(Strict):
-    """Which signal starts the play; the parameters narrow the detection rule for this play."""
+    """Which signal starts the play; the parameters narrow the detection rule for this play.
+
+    ``also`` combines signals: the play starts only for accounts that show every listed
+    signal too, for example usage down and a detractor answer in the last 60 days.
+    """
 
     signal: SignalKind
     drop_pct: float | None = Field(None, gt=0, le=100)
@@ -41,6 +52,7 @@ class Trigger(Strict):
     event_types: tuple[str, ...] = ()
     renewal_within_days: int | None = Field(None, ge=1)
     churned_within_days: int | None = Field(None, ge=1)
+    also: tuple[AlsoCondition, ...] = ()
 
 
 class Audience(Strict):

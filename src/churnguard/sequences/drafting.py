@@ -14,6 +14,7 @@ from churnguard.compose import DraftContext, GuardViolation, compose
 from churnguard.config import Settings
 from churnguard.mail.message import reply_subject, thread_references
 from churnguard.plays import Play
+from churnguard.sentiment.facts import reason_facts
 from churnguard.sequences import messages
 from churnguard.sequences.messages import Sender
 from churnguard.sequences.outbox import PreparedTouch
@@ -39,6 +40,7 @@ class Drafter:
     ) -> PreparedTouch:
         signal = session.get(SignalRow, sequence.signal_id) if sequence.signal_id else None
         evidence = dict(signal.evidence) if signal else {}
+        evidence.update(reason_facts(session, evidence, sequence.account_id))
         csm = session.get(Human, sender.identity.csm_id)
         context = DraftContext(
             facts=facts,

@@ -294,3 +294,4 @@ class AuditEvent(Base):
 from churnguard.store import inbound_models  # noqa: E402,F401
 from churnguard.store import vault_models  # noqa: E402,F401
 from churnguard.store import mail_models  # noqa: E402,F401
+from churnguard.store import sentiment_models  # noqa: E402,F401

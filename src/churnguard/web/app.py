@@ -27,6 +27,8 @@ from churnguard.web.inbox import flush_inbox
 from churnguard.web.segment import segment_batch, segment_single
 from churnguard.web.state import WebhookSecrets, WebState
 from churnguard.web.stripe import stripe_webhook
+from churnguard.web.surveys import survey_webhook
+from churnguard.web.tickets import ticket_webhook
 from churnguard.workspace import Workspace
 
 log = logging.getLogger("churnguard.web")
@@ -40,6 +42,8 @@ def create_app(workspace: Workspace, *, secrets: WebhookSecrets | None = None) -
         Route("/healthz", health, methods=["GET"]),
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         Route("/webhooks/cancel-form", cancel_form_webhook, methods=["POST"]),
+        Route("/webhooks/tickets", ticket_webhook, methods=["POST"]),
+        Route("/webhooks/surveys", survey_webhook, methods=["POST"]),
         Route("/v1/track", segment_single, methods=["POST"]),
         Route("/v1/identify", segment_single, methods=["POST"]),
         Route("/v1/group", segment_single, methods=["POST"]),
