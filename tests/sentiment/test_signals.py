@@ -93,6 +93,7 @@ def test_ticket_spike_by_volume_and_by_reopens(store):
     assert set(found) == {"acct-a", "acct-b"}
     assert found["acct-a"].evidence["reason"] == "volume"
     assert found["acct-a"].evidence["recent_tickets"] == 4
+    assert found["acct-a"].evidence["items"][0]["record"] == "sentiment:1"  # newest first
     assert found["acct-b"].evidence["reason"] == "reopen_rate"
 
 

@@ -163,6 +163,8 @@ def _aad(record: SentimentRecord) -> bytes:
     return f"sentiment_records|{record.source}|{record.kind}|{record.external_id}".encode("utf-8")
 
 
+# NOTE: moving an account to another identity does not reseal its records; they stay under the old
+# owner's key until that key is shredded, after which drafts stop citing them.
 def _owner(session: Session, account_id: str | None) -> str:
     account = session.get(Account, account_id) if account_id else None
     return (account.owner_identity_id if account else None) or WORKSPACE_OWNER
@@ -302,6 +304,7 @@ def _as_utc(moment: datetime) -> datetime:
     return ensure_utc(moment)
 
 
+# TODO: match unmatched records again when accounts or contacts are imported later.
 def list_unmatched(session: Session, limit: int = 500) -> list[dict[str, Any]]:
     """List records no account matched, newest first: ids, dates and why, never text."""
     query = select(SentimentRecord).where(SentimentRecord.match == "unmatched").order_by(SentimentRecord.id.desc()).limit(limit)

@@ -159,7 +159,7 @@ def ticket_spike_signals(store: EventStore, settings: Settings, as_of: datetime)
     items = _items(store, (TICKET_OPENED, TICKET_REOPENED), windows.split, windows.end, set(hits))
     signals = []
     for account_id, evidence in hits.items():
-        evidence["items"] = items.get(account_id, [])[-_EVIDENCE_ITEMS:]
+        evidence["items"] = items.get(account_id, [])[::-1][:_EVIDENCE_ITEMS]  # newest first: a draft names the latest
         summary = (f"{evidence['recent_tickets']} tickets in {recent_days} days against about "
                    f"{evidence['expected']:g} usually ({evidence['recent_reopened']} reopened)")
         signals.append(Signal(account_id, SignalKind.TICKET_SPIKE, as_of, evidence, summary))
