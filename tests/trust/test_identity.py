@@ -95,9 +95,8 @@ def test_accounts_reassign_and_show(make_loop):
     assert [row["id"] for row in _cli(loop.workspace, "identity", "list")] == [AGENT.id, "kim-agent"]
 
 
-def test_app_role_audit_insert_only(make_loop, backend):
-    if backend is None:
-        pytest.skip("database roles are a PostgreSQL feature")
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # database roles are a PostgreSQL feature
+def test_app_role_audit_insert_only(make_loop):
     ws = make_loop().workspace
     with ws.db.engine.begin() as connection:
         connection.execute(text("DROP ROLE IF EXISTS cg_app_test"))
