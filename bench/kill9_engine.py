@@ -115,8 +115,12 @@ def seed(root: Path, database_url: str, sequences: int) -> None:
 
 
 def _worker(root: Path, instant: datetime) -> subprocess.Popen:
+    """Start one worker; its log goes to a file, because a full pipe would stall it mid-transaction."""
     command = [sys.executable, "-m", "churnguard", "run", "--once", "--as-of", instant.isoformat(), "--workspace", str(root)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ))
+    process.log = log  # type: ignore[attr-defined]
+    return process
 
 
 def run_instant(root: Path, instant: datetime, workers: int, kills: int, rng: random.Random, deadline: float) -> tuple[int, int]:
@@ -131,7 +135,8 @@ def run_instant(root: Path, instant: datetime, workers: int, kills: int, rng: ra
         if victim.poll() is None:
             victim.kill()
             done_kills += 1
-        victim.communicate()
+        victim.wait()
+        victim.log.close()  # type: ignore[attr-defined]
         running.remove(victim)
         for process in list(running):
             if process.poll() is not None:
@@ -153,10 +158,14 @@ FAILURE_SAMPLES: list[str] = []
 
 def _failed(process: subprocess.Popen) -> bool:
     """Wait for a worker that was not killed; keep the end of its error output if it failed."""
-    _, stderr = process.communicate()
+    process.wait()
+    log = process.log  # type: ignore[attr-defined]
     if process.returncode == 0:
+        log.close()
         return False
-    FAILURE_SAMPLES.append((stderr or b"").decode(errors="replace")[-1500:])
+    log.seek(0)
+    FAILURE_SAMPLES.append(log.read().decode(errors="replace")[-1500:])
+    log.close()
     return True
 
 
