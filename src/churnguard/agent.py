@@ -29,6 +29,7 @@ from churnguard.mail.transport import Transport
 from churnguard.mail_setup import make_mailbox, make_transport
 from churnguard.plays import load_playbook
 from churnguard.replies.judge import judge_from_settings
+from churnguard.sentiment.mail import score_cold_mail
 from churnguard.sequences.act import ReplyActor
 from churnguard.sequences.inbox import read_mailbox
 from churnguard.sequences.messages import Sender
@@ -58,6 +59,7 @@ class PassReport:
     sent: int = 0
     reconciled: int = 0
     mail_read: int = 0
+    cold_mail_scored: int = 0
     replies: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -157,6 +159,7 @@ class Agent:
         report.sent += self.outbox.deliver_pending()
 
         self._read_mail(now, report)
+        report.cold_mail_scored = score_cold_mail(self.workspace).scored  # feeds negative_sentiment
         report.steps_advanced += self.steps.advance_due(now)
         report.sent += self.outbox.deliver_pending()
 

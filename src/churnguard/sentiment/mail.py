@@ -35,7 +35,6 @@ class MailReport:
         return {"scored": self.scored, "unmatched": self.unmatched, "skipped": self.skipped, "events": self.events}
 
 
-# NOTE: the worker does not call this yet; run ``churnguard sentiment mail`` before a scan.
 def score_cold_mail(workspace: Workspace, *, limit: int = 1000) -> MailReport:
     """Score up to ``limit`` human messages without a sequence that no earlier pass took."""
     report = MailReport()
