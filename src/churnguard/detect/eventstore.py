@@ -12,6 +12,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -101,6 +102,7 @@ class DuckDBEventStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        self._batch_connection: duckdb.DuckDBPyConnection | None = None
         with self._connect() as con:
             con.execute(
                 "CREATE TABLE IF NOT EXISTS events ("
@@ -110,7 +112,26 @@ class DuckDBEventStore:
             )
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self._batch_connection is not None:
+            return self._batch_connection.cursor()  # closing a cursor leaves the held connection open
         return duckdb.connect(self.path)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold one connection for the calls inside, so DuckDB keeps the blocks it has read.
+
+        A fresh connection starts with an empty buffer pool; a scan of several triggers reads
+        the same columns again for each one. The file stays locked only for the batch.
+        """
+        if self._batch_connection is not None:
+            yield
+            return
+        self._batch_connection = duckdb.connect(self.path)
+        try:
+            yield
+        finally:
+            connection, self._batch_connection = self._batch_connection, None
+            connection.close()
 
     def add(self, events: Iterable[EventRecord]) -> int:
         batch = _unique(events)
@@ -235,6 +256,12 @@ def _chunks(items: list[EventRecord], size: int) -> Iterator[list[EventRecord]]:
         yield items[start : start + size]
 
 
+def batch(store: EventStore) -> AbstractContextManager[None]:
+    """Let ``store`` keep one connection for a group of queries (a no-op for stores without it)."""
+    hold = getattr(store, "batch", None)
+    return hold() if hold is not None else nullcontext()
+
+
 def open_event_store(workspace: Any) -> EventStore:
     """Open the event store that the workspace's ``event_store`` setting names."""
     kind = workspace.settings["event_store"]
@@ -242,8 +269,14 @@ def open_event_store(workspace: Any) -> EventStore:
         return DuckDBEventStore(workspace.events_path)
     if kind == "sql":
         return SqlEventStore(workspace.db)
+    if kind == "spark":
+        from churnguard.detect.spark import SparkEventStore  # pyspark is optional
 
-    raise ConfigError(f"invalid event_store setting {kind!r}; use 'duckdb' or 'sql' in churnguard.toml")
+        settings = workspace.settings
+        return SparkEventStore(settings["detect.spark.master"], table=settings["detect.spark.table"] or None,
+                               path=settings["detect.spark.path"] or None)
+
+    raise ConfigError(f"invalid event_store setting {kind!r}; use 'duckdb', 'sql' or 'spark' in churnguard.toml")
 
 
 def as_utc_datetime(value: Any) -> datetime:
@@ -261,6 +294,7 @@ __all__ = [
     "EventStore",
     "SqlEventStore",
     "as_utc_datetime",
+    "batch",
     "event_id",
     "open_event_store",
     "row_event_id",

@@ -7,12 +7,13 @@ signals belong to known accounts and which start a sequence.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from churnguard.clock import ensure_utc
 from churnguard.config import Settings
-from churnguard.detect.eventstore import EventStore, as_utc_datetime
+from churnguard.detect.eventstore import EventStore, as_utc_datetime, batch
 from churnguard.detect.triggers import (
     PAYMENT_FAILED,
     churned_query,
@@ -26,29 +27,41 @@ from churnguard.domain import Signal, SignalKind
 def scan(store: EventStore, settings: Settings, as_of: datetime) -> list[Signal]:
     """Return the signals every trigger raises at ``as_of``, sorted by kind and account."""
     as_of = ensure_utc(as_of)
-    signals = silent_churn_signals(store, settings, as_of) + failed_payment_signals(store, settings, as_of)
+    with batch(store):
+        signals = silent_churn_signals(store, settings, as_of) + failed_payment_signals(store, settings, as_of)
     return sorted(signals, key=lambda signal: (signal.kind.value, signal.account_id))
 
 
 def silent_churn_signals(store: EventStore, settings: Settings, as_of: datetime) -> list[Signal]:
     """Return a ``silent_churn`` signal for each account whose activity fell enough."""
     query = silent_churn_query(settings, as_of)
+    return silent_churn_from_rows(store.query(query.sql, query.params), settings, as_of)
+
+
+def silent_churn_from_rows(rows: Iterable[tuple[Any, ...]], settings: Settings, as_of: datetime) -> list[Signal]:
+    """Turn ``(account_id, before_value, after_value)`` rows into ``silent_churn`` signals."""
     windows = silent_churn_windows(as_of, int(settings["detect.silent_churn.window_days"]))
     measure = settings["detect.silent_churn.measure"]
+    threshold = float(settings["detect.silent_churn.drop_pct"])
+    before_start, split, end = (t.isoformat() for t in (windows.before_start, windows.split, windows.end))
+    # Every row shares the windows and the unit; only the numbers change (a million rows is common).
+    unit = "" if measure == "events" else f" {measure}"
+    period = f" ({_day(split)}..{_day(end)} vs {_day(before_start)}..{_day(split)})"
 
     signals = []
-    for account_id, before_value, after_value in store.query(query.sql, query.params):
+    for account_id, before_value, after_value in rows:
         before, after = float(before_value), float(after_value)
         evidence = {
             "measure": measure,
             "before": _plain_number(before),
             "after": _plain_number(after),
             "drop_pct": round(100.0 * (before - after) / before, 1),
-            "before_window": [windows.before_start.isoformat(), windows.split.isoformat()],
-            "after_window": [windows.split.isoformat(), windows.end.isoformat()],
-            "threshold_pct": float(settings["detect.silent_churn.drop_pct"]),
+            "before_window": [before_start, split],
+            "after_window": [split, end],
+            "threshold_pct": threshold,
         }
-        signals.append(Signal(str(account_id), SignalKind.SILENT_CHURN, as_of, evidence, silent_churn_summary(evidence)))
+        summary = f"activity fell {evidence['drop_pct']:g}%: {evidence['before']:g} → {evidence['after']:g}{unit}{period}"
+        signals.append(Signal(str(account_id), SignalKind.SILENT_CHURN, as_of, evidence, summary))
 
     return signals
 

@@ -1,8 +1,9 @@
 """Play triggers as SQL in a portable subset, with their parameters computed in Python.
 
-The subset keeps one text running unchanged on DuckDB, SQLite and PostgreSQL: time bounds
-arrive as parameters, windows are filtered aggregates (``SUM(CASE WHEN ...)``), and no
-expression does date arithmetic on a column. Every window is half-open, ``[start, end)``.
+The subset keeps one text running unchanged on DuckDB, SQLite and PostgreSQL, and through
+SQLGlot on Spark: time bounds arrive as parameters, windows are filtered aggregates
+(``SUM(CASE WHEN ...)``), and no expression does date arithmetic on a column. ``detect.portable``
+checks each text against a whitelist of constructs. Every window is half-open, ``[start, end)``.
 """
 
 from __future__ import annotations
@@ -64,39 +65,55 @@ def silent_churn_query(settings: Settings, as_of: datetime) -> Query:
 
     Each row is ``(account_id, before_value, after_value)``.
     """
-    measure = _measure(settings["detect.silent_churn.measure"])
-    window_days = _positive_int(settings, "detect.silent_churn.window_days")
     drop_pct = float(settings["detect.silent_churn.drop_pct"])
     if not 0 < drop_pct <= 100:
         raise ConfigError(
             f"invalid detect.silent_churn.drop_pct {drop_pct}; use a percent above 0 and at most 100"
         )
 
-    windows = silent_churn_windows(as_of, window_days)
-    type_filter, type_params = _activity_type_filter(settings["detect.silent_churn.event_types"])
-    params: dict[str, Any] = {
-        "before_start": windows.before_start,
-        "split": windows.split,
-        "end": windows.end,
-        "min_before": max(float(settings["detect.silent_churn.min_events_before"]), 0.0),
-        "keep_pct": 100.0 - drop_pct,
-        **type_params,
-    }
-
+    sums = silent_churn_sums_query(settings, as_of)
+    params = {**sums.params, "min_before": max(float(settings["detect.silent_churn.min_events_before"]), 0.0),
+              "keep_pct": 100.0 - drop_pct}
     sql = f"""
-SELECT account_id, before_value, after_value FROM (
-    SELECT account_id,
-           SUM(CASE WHEN occurred_at < :split THEN {measure} ELSE 0 END) AS before_value,
-           SUM(CASE WHEN occurred_at >= :split THEN {measure} ELSE 0 END) AS after_value
-    FROM events
-    WHERE occurred_at >= :before_start AND occurred_at < :end AND {type_filter}
-    GROUP BY account_id
+SELECT account_id, before_value, after_value FROM ({sums.sql}
 ) AS windows
 WHERE before_value > 0
   AND before_value >= :min_before
   AND after_value * 100 <= before_value * :keep_pct
 ORDER BY account_id"""
     return Query(sql, params)
+
+
+def silent_churn_sums_query(settings: Settings, as_of: datetime) -> Query:
+    """Build the query that sums every active account's two windows, with no threshold.
+
+    Each row is ``(account_id, before_value, after_value)``.
+    """
+    measure, type_filter, type_params = silent_churn_parts(settings)
+    window_days = _positive_int(settings, "detect.silent_churn.window_days")
+    windows = silent_churn_windows(as_of, window_days)
+    params: dict[str, Any] = {
+        "before_start": windows.before_start,
+        "split": windows.split,
+        "end": windows.end,
+        **type_params,
+    }
+
+    sql = f"""
+    SELECT account_id,
+           SUM(CASE WHEN occurred_at < :split THEN {measure} ELSE 0 END) AS before_value,
+           SUM(CASE WHEN occurred_at >= :split THEN {measure} ELSE 0 END) AS after_value
+    FROM events
+    WHERE occurred_at >= :before_start AND occurred_at < :end AND {type_filter}
+    GROUP BY account_id"""
+    return Query(sql, params)
+
+
+def silent_churn_parts(settings: Settings) -> tuple[str, str, dict[str, Any]]:
+    """Return the measured expression, the activity-type clause and that clause's parameters."""
+    measure = _measure(settings["detect.silent_churn.measure"])
+    type_filter, type_params = _activity_type_filter(settings["detect.silent_churn.event_types"])
+    return measure, type_filter, type_params
 
 
 def failed_payment_query(settings: Settings, as_of: datetime) -> Query:
@@ -177,3 +194,10 @@ WHERE type = :canceled AND occurred_at >= :start AND occurred_at < :end
 GROUP BY account_id
 ORDER BY account_id"""
     return Query(sql, params)
+
+
+
+# Tickets, survey answers and sentiment scores (written by churnguard.sentiment) describe how the
+# customer feels, not how they use the product, so the silent-churn rule does not count them.
+SENTIMENT_EVENT_TYPES = ("sentiment_scored", "ticket_opened", "ticket_reopened", "nps_response", "csat_response")
+BILLING_EVENT_TYPES = BILLING_EVENT_TYPES + SENTIMENT_EVENT_TYPES
