@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from bench.bench_sequencer import throwaway_postgres
@@ -22,7 +23,8 @@ from bench.kill9_engine import run_harness
 def measure(server_url: str, sequences: int, workers: list[int]) -> list[dict]:
     rows = []
     for count in workers:
-        report = run_harness(server_url.rsplit("/", 1)[0], sequences, kills=0, workers=count)
+        with tempfile.TemporaryDirectory(prefix="cg-bench-workers-") as folder:
+            report = run_harness(server_url.rsplit("/", 1)[0], sequences, kills=0, workers=count, folder=Path(folder))
         sent = report["touches_recorded_sent"]
         rows.append({"workers": count, "seconds": report["seconds"], "touches_sent": sent,
                      "touches_per_s": round(sent / report["seconds"], 1), "duplicates": report["duplicates"],
