@@ -115,7 +115,10 @@ DAYS: dict[str, Any] = {"minimum": 0, "maximum": 3650}
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", str, "", "", "SQLAlchemy URL of the state store; empty means state.sqlite3 in the workspace"),
-    Setting("event_store", str, "duckdb", "", "where events live: duckdb (events.duckdb in the workspace) or sql (the state database)", choices=("duckdb", "sql")),
+    Setting("event_store", str, "duckdb", "", "where events live: duckdb (events.duckdb in the workspace), sql (the state database) or spark (a Spark cluster)", choices=("duckdb", "sql", "spark")),
+    Setting("detect.spark.master", str, "local[2]", "", "Spark master URL the spark event store scans on"),
+    Setting("detect.spark.table", str, "", "", "catalog table that holds the events (spark event store)"),
+    Setting("detect.spark.path", str, "", "", "Parquet path that holds the events when no table is named (spark event store)"),
     Setting("company_name", str, "Example Analytics", "", "the product name the agent writes about"),
     Setting("mail.transport", str, "maildir", "", "maildir (local folders in the workspace), smtp or hosted_api", choices=("maildir", "smtp", "hosted_api")),
     Setting("mail.mailbox", str, "maildir", "", "where replies are read from: maildir, imap or hosted_api", choices=("maildir", "imap", "hosted_api")),
