@@ -165,6 +165,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhooks.tolerance_seconds", int, 300, "seconds", "maximum age (and clock skew) of a signed webhook's timestamp; older signatures are rejected as replays", minimum=1, maximum=86400),
     Setting("webhooks.max_body_bytes", int, 524288, "bytes", "largest request body any webhook endpoint accepts; larger bodies get 413", minimum=1, maximum=2**30),
     Setting("webhooks.segment_max_message_bytes", int, 32768, "bytes", "largest single Segment message; a larger call gets 413, a larger batch item is quarantined", minimum=1, maximum=2**30),
+    Setting("webhooks.send_immediately", bool, True, "", "after a cancel-form submission starts a sequence, the server sends its first step at once instead of waiting for the next worker pass"),
     Setting("webhooks.flush_interval_seconds", float, 2.0, "seconds", "how often the server retries moving pending inbox events into the event store", above=0, maximum=3600),
     Setting("run.send_lease_seconds", float, 600.0, "seconds", "how long a worker may hold a touch in 'sending' before another worker reconciles it", minimum=0, maximum=86400),
     Setting("replies.classifier", str, "offline", "", "how human replies get a verdict: offline (the shipped model) or llm (the llm.* endpoint, with the offline model as fallback)", choices=("offline", "llm")),

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from churnguard.domain import PlayName, SignalKind
+from churnguard.mail.maildir import maildir_path
 from churnguard.store.inbound_models import cancel_reason_text, load_inbound
 from churnguard.store.models import Sequence, SignalRow
 from churnguard.web.cancel_reasons import REASONS, classify_reason
@@ -66,7 +67,10 @@ def test_submission_starts_sequence_within_seconds(env: WebEnv) -> None:
         sequence = session.scalar(select(Sequence).where(Sequence.account_id == "acct-zulip"))
     assert sequence is not None
     assert sequence.play == PlayName.CANCEL_INTERCEPT.value
-    assert sequence.due_at == env.clock.now()
+    # The server sent the save offer right after answering, without waiting for a worker.
+    assert sequence.state == "waiting"
+    delivered = list((maildir_path(env.workspace.mail_root, CONTACT) / "new").iterdir())
+    assert len(delivered) == 1
 
 
 def test_form_category_overrides_text(env: WebEnv) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse
 
 from churnguard.clock import ensure_utc
@@ -75,7 +76,9 @@ async def cancel_form_webhook(request: Request) -> JSONResponse:
     form = parse_cancel_form(parse_json_object(body))
     result = await run_in_threadpool(accept_cancel_form, web.workspace, web.playbook, form, body)
     web.wake_flusher()
-    return JSONResponse(result)
+    # The save offer goes out right after the response, not at the worker's next pass.
+    send_now = result.get("sequence") == "started" and bool(web.settings["webhooks.send_immediately"])
+    return JSONResponse(result, background=BackgroundTask(web.send_due) if send_now else None)
 
 
 def parse_cancel_form(data: dict[str, Any]) -> CancelForm:

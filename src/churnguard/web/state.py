@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 
@@ -13,6 +16,8 @@ from churnguard.config import Settings
 from churnguard.plays import PlayBook
 from churnguard.web.signature import split_secrets
 from churnguard.workspace import Workspace
+
+log = logging.getLogger("churnguard.web")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,25 @@ class WebState:
     secrets: WebhookSecrets
     playbook: PlayBook
     wake: asyncio.Event | None = field(default=None, repr=False)
+    _agent: Any = field(default=None, repr=False)
+    _agent_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def send_due(self) -> int:
+        """Advance due steps and send what is pending, as a worker pass would; return how many went out.
+
+        Claims and sends are leased and conditional, so this is safe beside running workers.
+        """
+        with self._agent_lock:
+            if self._agent is None:
+                from churnguard.agent import Agent
+
+                self._agent = Agent(self.workspace)
+            agent = self._agent
+            now = self.workspace.clock.now()
+            agent.steps.advance_due(now)
+            sent = agent.outbox.deliver_pending()
+        log.info("sent %d message(s) right after a webhook", sent)
+        return sent
 
     @property
     def settings(self) -> Settings:
