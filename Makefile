@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test servers clean
+.PHONY: demo test bench bench-small servers clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "churnguard needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -26,6 +26,12 @@ servers:
 
 test: $(VENV)/.test-installed servers
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench
+
+bench-small: $(VENV)/.test-installed
+	$(BIN)/python -m bench --small
 
 clean:
 	rm -rf $(VENV) demo-workspace public-data-workspace

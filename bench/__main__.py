@@ -19,6 +19,7 @@ SMALL = {
     "send": ["--messages", "300", "--seconds", "5"],
     "sequencer": ["--open", "5000", "--due", "100", "--repeats", "2"],
     "workers": ["--sequences", "10", "--workers", "1,2"],
+    "intercept": ["--rate", "5", "--seconds", "4"],
 }
 FULL = {
     "scan": ["--accounts", "1000000", "--rounds", "2", "--repeats", "2"],
@@ -26,9 +27,11 @@ FULL = {
     "send": ["--messages", "5000", "--seconds", "15"],
     "sequencer": ["--open", "100000", "--due", "1000"],
     "workers": ["--sequences", "200", "--workers", "1,2,4"],
+    "intercept": ["--rate", "50", "--seconds", "60"],
 }
 MODULES = {"scan": "bench.bench_scan", "replies": "bench.bench_replies", "send": "bench.bench_send",
-           "sequencer": "bench.bench_sequencer", "workers": "bench.bench_workers"}
+           "sequencer": "bench.bench_sequencer", "workers": "bench.bench_workers",
+           "intercept": "bench.bench_intercept"}
 
 
 def _load() -> str:
