@@ -95,8 +95,9 @@ def run(rate: float, seconds: float) -> dict[str, Any]:
     _seed(root, requests_total, smtp_port)
 
     env = dict(os.environ, CHURNGUARD_CANCEL_FORM_SECRET=SECRET)
+    server_log = open(folder / "serve.log", "wb")
     server = subprocess.Popen([sys.executable, "-m", "churnguard", "serve", "--workspace", str(root), "--port", str(web_port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                              stdout=subprocess.DEVNULL, stderr=server_log, env=env)
     sent_at: dict[str, float] = {}
     statuses: dict[int, int] = {}
     try:
@@ -122,7 +123,9 @@ def run(rate: float, seconds: float) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
         controller.stop()
+        print(f"server log: {folder / 'serve.log'}", file=sys.stderr)
 
     latencies = [sink.accepted[address] - moment for address, moment in sent_at.items() if address in sink.accepted]
     return {

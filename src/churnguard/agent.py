@@ -109,7 +109,8 @@ class Agent:
 
     def transport_for(self, identity_id: str) -> Transport:
         if identity_id not in self._transports:
-            with self.workspace.db.transaction() as session:
+            # A plain read, not a write transaction: the outbox calls this inside one of its own.
+            with self.workspace.db.session() as session:
                 identity = session.get(Identity, identity_id)
                 assert identity is not None
             self._transports[identity_id] = self._make_transport(identity)

@@ -80,3 +80,32 @@ def test_entry_rolls_back_with_its_transaction(database):
 
     with database.transaction() as session:
         assert verify(session).entries == 5
+
+
+def test_concurrent_appends_keep_one_chain(tmp_path):
+    import threading
+
+    db = Database(sqlite_url(tmp_path / "state.sqlite3"))
+    db.migrate()
+    errors: list[Exception] = []
+
+    def append(worker: int) -> None:
+        try:
+            for index in range(20):
+                with db.transaction() as session:
+                    session.execute(text("SELECT COUNT(*) FROM audit_events")).scalar()  # read before the append
+                    record(session, AuditEntry(AuditType.TOUCH_SENT, AT, identity_id=f"w{worker}", detail={"n": index}))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with db.transaction() as session:
+        result = verify(session)
+    assert (result.ok, result.entries) == (True, 80)
+    db.dispose()

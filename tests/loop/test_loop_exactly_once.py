@@ -109,3 +109,22 @@ def test_live_lease_blocks_reconciling(make_loop):
     assert len(loop.messages_for(CUSTOMER)) == 1
     with loop.workspace.db.transaction() as session:
         assert session.scalar(select(Touch.state)) == "sending"
+
+
+def test_fresh_worker_reconciles_crashed_send(make_loop):
+    # A new process has no cached transport: reconciling must not wait on its own transaction.
+    loop = make_loop(**{"run.send_lease_seconds": 0.0})
+    add_collapsing_account(loop.workspace)
+    transport = loop.agent.transport_for("dana-agent")
+    transport.send = _crash_after(transport)
+    with pytest.raises(CrashAfterSend):
+        loop.run()
+
+    from churnguard.agent import Agent
+
+    loop.agent = Agent(loop.workspace)
+    loop.run()
+
+    assert len(loop.messages_for(CUSTOMER)) == 1
+    with loop.workspace.db.transaction() as session:
+        assert session.scalar(select(Touch.state)) == "sent"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from churnguard.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+IMMEDIATE_OPTION = "churnguard_sqlite_immediate"
 
 
 def sqlite_url(path: Path) -> str:
@@ -31,6 +32,7 @@ def make_engine(url: str) -> Engine:
 
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
 
 
@@ -40,6 +42,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # Let SQLAlchemy, not the driver, decide when transactions begin (see below).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+    """Begin a SQLite transaction; ``Database.transaction`` takes the write lock at once.
+
+    With a deferred BEGIN, two write transactions could both read the audit chain's tail
+    before either wrote, and the second then failed on its stale link (several threads of the
+    web server, or a server beside a worker, write to one file). Plain sessions stay deferred,
+    so a read inside a write transaction (the vault's key lookups) does not wait on itself.
+    """
+    immediate = connection.get_execution_options().get(IMMEDIATE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def migrate(engine: Engine) -> None:
@@ -68,6 +84,8 @@ class Database:
         """Open a session that commits on success and rolls back on error."""
         with self._sessions() as session:
             with session.begin():
+                if self.dialect == "sqlite":
+                    session.connection(execution_options={IMMEDIATE_OPTION: True})
                 yield session
 
     def session(self) -> Session:
