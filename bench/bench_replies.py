@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,7 +27,7 @@ from churnguard.replies.parse import parse_message
 from churnguard.replies.pipeline import read_reply
 from churnguard.replies.strip import strip_reply
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(os.environ.get("CHURNGUARD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 FOLDERS = ("flufl-bounce/data", "sisimai/bsd", "sisimai/not", "talon", "github-email_reply_parser",
            "mail-parser-reply")
 
@@ -106,7 +107,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
-    print(json.dumps(measure(load_corpus(args.data), args.seconds), indent=2))
+    corpus = load_corpus(args.data)
+    if not corpus:
+        raise SystemExit(f"no messages found under {args.data}; pass --data or set CHURNGUARD_SHARED_DATA")
+    print(json.dumps(measure(corpus, args.seconds), indent=2))
 
 
 if __name__ == "__main__":
