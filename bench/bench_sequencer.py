@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from churnguard.config import Settings
 from churnguard.plays.loader import load_playbook
@@ -57,11 +57,12 @@ def fill(db: Database, open_count: int, due: int) -> None:
                   " due_at, sealed, started_at, updated_at, lease_owner, lease_until) VALUES (:open_key,"
                   " :account_id, :play, :identity_id, :contact_id, :state, :step_index, :due_at, :sealed,"
                   " :started_at, :updated_at, :lease_owner, :lease_until)")
-    with db.engine.begin() as connection:
+    # On SQLite a plain engine: its connections leave foreign keys off, while the workspace's
+    # engine turns them on at connect time and a PRAGMA inside a transaction changes nothing.
+    engine = db.engine if db.dialect == "postgresql" else create_engine(db.url)
+    with engine.begin() as connection:
         if db.dialect == "postgresql":
             connection.execute(text("SET session_replication_role = replica"))  # skip foreign-key triggers
-        else:
-            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
         for start in range(0, len(rows), 5000):
             connection.execute(insert, rows[start:start + 5000])
         if db.dialect == "postgresql":
