@@ -49,7 +49,7 @@ REASON_OPENINGS = {
 
 
 def cancel_save(ctx: DraftContext, cited: dict[str, str]) -> str:
-    """Answer the reason given on the cancel form, with an offer the policy allows."""
+    """Write a reply to the reason given on the cancel form, with an offer the policy allows."""
     reason = str(ctx.evidence.get("reason") or "other")
     opening = REASON_OPENINGS.get(reason, REASON_OPENINGS["other"])
 
@@ -74,7 +74,7 @@ def _churned_on(ctx: DraftContext, cited: dict[str, str]) -> str:
 
 
 def win_back(ctx: DraftContext, cited: dict[str, str]) -> str:
-    """A first note after a cancellation: personal, referring to their own history, no pressure."""
+    """Write the first note after a cancellation: personal, about their own history, with no pressure."""
     since = _churned_on(ctx, cited)
     plan = f" on the {ctx.facts.plan} plan" if ctx.facts.plan else ""
     if ctx.facts.plan:
@@ -87,7 +87,7 @@ def win_back(ctx: DraftContext, cited: dict[str, str]) -> str:
 
 
 def win_back_offer(ctx: DraftContext, cited: dict[str, str]) -> str:
-    """A second note with the offer the policy allows: a free month or a discount."""
+    """Write the second note, with the offer the policy allows: a free month or a discount."""
     months = int(ctx.offer.max_free_months)
     if _allowed(ctx, "free_month") and months > 0:
         cited["free_months"] = str(months)

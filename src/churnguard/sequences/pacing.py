@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from churnguard.store.models import Contact, Sequence, Touch
+from churnguard.store.models import Sequence, Touch
 
 CUSTOMER_KINDS = ("step", "call_offer")
 
@@ -55,7 +55,3 @@ def blocked_until(session: Session, caps: Caps, *, contact_email: str, account_i
 
     return max(waits) if waits else None
 
-
-def contact_email(session: Session, contact_id: int) -> str:
-    contact = session.get(Contact, contact_id)
-    return contact.email if contact else ""

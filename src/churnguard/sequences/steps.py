@@ -23,7 +23,7 @@ from churnguard.identity import IdentitySuspended, require_active
 from churnguard.plays import Play, PlayBook
 from churnguard.sequences import pacing, state
 from churnguard.sequences.approvals import needs_approval, queue_draft
-from churnguard.sequences.drafting import Drafter, DraftRejected, UsageLookup, handoff_body, sent_to_contact  # noqa: F401
+from churnguard.sequences.drafting import Drafter, DraftRejected, UsageLookup
 from churnguard.sequences.messages import Sender
 from churnguard.sequences.outbox import prepare
 from churnguard.sequences.stops import stop_reason
